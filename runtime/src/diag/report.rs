@@ -1,0 +1,521 @@
+//! The report of a run: its verdict, the threads, the trace and the replay token.
+
+use std::fmt;
+use std::panic::Location;
+use std::time::Duration;
+
+use super::Token;
+use super::trace::{DisplayDuration, ObjectMeta, Op, ThreadLabel, Trace};
+use crate::sim::Stats;
+
+/// Why a run failed.
+///
+/// `Display` gives the one-line headline (the report adds threads, timeline and token).
+///
+/// # Examples
+///
+/// ```
+/// use gort::{chan, diag::Failure, sim};
+///
+/// let report = sim::run(&sim::Config::default(), || {
+///     let (tx, _rx) = chan::bounded::<u8>(0);
+///     tx.send(1).unwrap(); // nobody receives
+/// });
+/// assert_eq!(report.failure(), Some(&Failure::Deadlock));
+/// assert_eq!(
+///     Failure::Deadlock.to_string(),
+///     "fatal error: all green threads are asleep - deadlock!"
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// Every thread was blocked and no timer was pending: nothing could ever run again.
+    Deadlock,
+    /// Main returned while `count` other threads were still alive.
+    Leak {
+        /// How many threads were alive.
+        count: usize,
+    },
+    /// A thread panicked and nobody handled it (main, a detached thread, or a thread whose
+    /// handle was never joined).
+    Panic(PanicReport),
+    /// The run recorded more events than [`Config::with_max_steps`](crate::sim::Config::with_max_steps) allows.
+    StepLimit {
+        /// The limit.
+        limit: u64,
+    },
+    /// Virtual time passed [`Config::with_max_time`](crate::sim::Config::with_max_time).
+    TimeLimit {
+        /// The limit.
+        limit: Duration,
+    },
+    /// The runtime could not get memory for a stack.
+    Resource {
+        /// What failed.
+        message: String,
+    },
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Deadlock => {
+                f.write_str("fatal error: all green threads are asleep - deadlock!")
+            }
+            Failure::Leak { count: 1 } => {
+                f.write_str("leak: main returned while 1 green thread was still alive")
+            }
+            Failure::Leak { count } => {
+                write!(f, "leak: main returned while {count} green threads were still alive")
+            }
+            Failure::Panic(p) => write!(f, "panic: {p}"),
+            Failure::StepLimit { limit } => {
+                write!(f, "step limit: the run took more than {limit} steps without main returning")
+            }
+            Failure::TimeLimit { limit } => write!(
+                f,
+                "time limit: virtual time passed {} without main returning",
+                DisplayDuration(*limit)
+            ),
+            Failure::Resource { message } => write!(f, "out of resources: {message}"),
+        }
+    }
+}
+
+impl Failure {
+    /// What a learner can do about it.
+    fn hint(&self) -> &'static str {
+        match self {
+            Failure::Deadlock => {
+                "Every green thread is blocked and no timer is pending, so none of them can \
+                 ever wake up. Look for a send that no receive will match, a receive on a \
+                 channel whose Senders are never dropped (dropping the last Sender closes \
+                 it), or a join on a thread that is itself waiting."
+            }
+            Failure::Leak { .. } => {
+                "In Go these threads would be killed silently when main returns; here that \
+                 fails the run. Wait for them before returning (JoinHandle::join, or a \
+                 WaitGroup), and make sure they can finish: close the channels they receive \
+                 from by dropping every Sender."
+            }
+            Failure::Panic(_) => {
+                "An unrecovered panic ends a Go program. Join the thread and handle the \
+                 Err that join returns, or fix the cause shown above."
+            }
+            Failure::StepLimit { .. } => {
+                "Threads keep running without main finishing: a livelock (spinning on \
+                 try_recv or yield_now while waiting for something that never comes), or a \
+                 program larger than the limit (Config::with_max_steps)."
+            }
+            Failure::TimeLimit { .. } => {
+                "Something keeps the clock moving forever: a ticker or a sleep loop that \
+                 never stops. Give every loop a way out (a done channel, a context), or \
+                 raise Config::with_max_time."
+            }
+            Failure::Resource { .. } => {
+                "Too many green threads are alive at once for the kernel's mapping limit; \
+                 join threads sooner or spawn fewer."
+            }
+        }
+    }
+}
+
+/// A panic in a green thread: who, where, and the message.
+///
+/// # Examples
+///
+/// ```
+/// use gort::{go, sim};
+///
+/// let report = sim::run(&sim::Config::default(), || {
+///     go(|| panic!("boom")); // detached: an unhandled panic ends the run
+///     gort::sched::yield_now();
+/// });
+/// let gort::diag::Failure::Panic(p) = report.failure().unwrap() else { panic!() };
+/// assert_eq!(p.message, "boom");
+/// assert!(p.location.as_deref().unwrap().contains(".rs:"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PanicReport {
+    /// The thread that panicked.
+    pub thread: ThreadLabel,
+    /// The panic message.
+    pub message: String,
+    /// `file:line:column` of the panic, if known.
+    pub location: Option<String>,
+}
+
+impl fmt::Display for PanicReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "green thread {}", self.thread.id)?;
+        if let Some(name) = &self.thread.name {
+            write!(f, " {name:?}")?;
+        }
+        f.write_str(" panicked")?;
+        if let Some(at) = &self.location {
+            write!(f, " at {at}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// One thread as the run left it.
+///
+/// # Examples
+///
+/// ```
+/// use gort::{diag::ThreadState, sim};
+///
+/// let report = sim::run(&sim::Config::default(), || gort::sched::park());
+/// let main = &report.threads()[0];
+/// assert!(matches!(main.state, ThreadState::Blocked { .. }));
+/// assert!(main.to_string().starts_with("green thread #1 \"main\" [park]"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ThreadSnapshot {
+    /// Id, name, spawn site, parent.
+    pub label: ThreadLabel,
+    /// What it was doing.
+    pub state: ThreadState,
+}
+
+/// What a thread was doing when the run ended.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ThreadState {
+    /// Ready to run (or running).
+    Runnable {
+        /// Its last scheduling point.
+        last_point: &'static Location<'static>,
+    },
+    /// Blocked in an operation.
+    Blocked {
+        /// The operation.
+        op: Op,
+        /// The object it waits on, if any.
+        object: Option<ObjectMeta>,
+        /// Where the operation was called.
+        at: &'static Location<'static>,
+        /// The step at which it blocked.
+        since_step: u64,
+        /// The virtual time at which it blocked.
+        since: Duration,
+        /// False if the thread never ran (a new thread is not blocked; kept for symmetry).
+        started: bool,
+    },
+    /// Returned or panicked.
+    Finished,
+}
+
+impl ThreadSnapshot {
+    /// True unless the thread has finished.
+    pub fn is_alive(&self) -> bool {
+        !matches!(self.state, ThreadState::Finished)
+    }
+
+    fn tag(&self) -> &'static str {
+        match &self.state {
+            ThreadState::Runnable { .. } => "runnable",
+            ThreadState::Finished => "finished",
+            ThreadState::Blocked { op, .. } => match op {
+                Op::Send => "chan send",
+                Op::Recv => "chan receive",
+                Op::Join(_) => "join",
+                Op::Park => "park",
+                Op::Sleep(_) => "sleep",
+                Op::Work(_) => "work",
+                Op::WaitProcessor => "waiting for a processor",
+                Op::Other(name) => name,
+                _ => "blocked",
+            },
+        }
+    }
+}
+
+impl fmt::Display for ThreadSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "green thread {}", self.label.id)?;
+        if let Some(name) = &self.label.name {
+            write!(f, " {name:?}")?;
+        }
+        writeln!(f, " [{}]:", self.tag())?;
+        match &self.state {
+            ThreadState::Blocked { op, object, at, since_step, since, .. } => {
+                let what = match (op, object) {
+                    (Op::Send, Some(o)) => format!("sending on {o}"),
+                    (Op::Recv, Some(o)) => format!("receiving from {o}"),
+                    (Op::Join(t), _) => format!("waiting for green thread {t} to finish"),
+                    (Op::Park, _) => "parked, waiting for an unpark".to_string(),
+                    (Op::Sleep(d), _) => format!(
+                        "sleeping {}, until {}",
+                        DisplayDuration(*d),
+                        DisplayDuration(*since + *d)
+                    ),
+                    (Op::Work(d), _) => {
+                        format!("working for {} on a processor", DisplayDuration(*d))
+                    }
+                    (Op::WaitProcessor, _) => "waiting for a free processor".to_string(),
+                    (op, Some(o)) => format!("{op} on {o}"),
+                    (op, None) => op.to_string(),
+                };
+                writeln!(f, "    {what}")?;
+                writeln!(f, "    at {at}, since {} (step {since_step})", DisplayDuration(*since))?;
+            }
+            ThreadState::Runnable { last_point } => {
+                writeln!(f, "    ready to run; last scheduling point at {last_point}")?;
+            }
+            ThreadState::Finished => {}
+        }
+        match self.label.parent {
+            Some(parent) => {
+                writeln!(f, "    spawned at {} by green thread {parent}", self.label.spawn_site)
+            }
+            None => writeln!(f, "    started by sim::run at {}", self.label.spawn_site),
+        }
+    }
+}
+
+/// How a replay compared with the run its token recorded.
+///
+/// # Examples
+///
+/// ```
+/// use gort::sim;
+///
+/// let config = sim::Config::default();
+/// let program = || gort::go(|| 1 + 1).join().unwrap();
+/// let first = sim::run(&config, program);
+/// let again = sim::replay(&config, &first.token().to_string(), program).unwrap();
+/// assert!(again.replay_check().unwrap().reproduced());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplayCheck {
+    /// Same number of steps and same trace fingerprint: the same schedule.
+    Reproduced,
+    /// The replay took another path.
+    Diverged {
+        /// Steps recorded in the token.
+        expected_steps: Option<u64>,
+        /// Fingerprint recorded in the token.
+        expected_fingerprint: Option<u64>,
+        /// Steps of this run.
+        steps: u64,
+        /// Fingerprint of this run.
+        fingerprint: u64,
+    },
+}
+
+impl ReplayCheck {
+    pub(crate) fn compare(recorded: &Token, this: &Token) -> ReplayCheck {
+        let steps = this.steps.unwrap_or(0);
+        let fingerprint = this.fingerprint.unwrap_or(0);
+        let same_steps = recorded.steps.is_none_or(|s| s == steps);
+        let same_print = recorded.fingerprint.is_none_or(|h| h == fingerprint);
+        if same_steps && same_print {
+            ReplayCheck::Reproduced
+        } else {
+            ReplayCheck::Diverged {
+                expected_steps: recorded.steps,
+                expected_fingerprint: recorded.fingerprint,
+                steps,
+                fingerprint,
+            }
+        }
+    }
+
+    /// True if the replay took the recorded schedule.
+    pub fn reproduced(&self) -> bool {
+        matches!(self, ReplayCheck::Reproduced)
+    }
+}
+
+impl fmt::Display for ReplayCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplayCheck::Reproduced => f.write_str("replay: reproduced the recorded schedule"),
+            ReplayCheck::Diverged { expected_steps, expected_fingerprint, steps, fingerprint } => {
+                let show = |s: Option<u64>| s.map_or("?".to_string(), |s| s.to_string());
+                let hex = |h: Option<u64>| h.map_or("?".to_string(), |h| format!("{h:x}"));
+                write!(
+                    f,
+                    "replay diverged: the token recorded {} steps with fingerprint {}, this run \
+                     took {steps} steps with fingerprint {fingerprint:x}. The program, its input \
+                     or its configuration changed since the token was printed, or it depends on \
+                     something the scheduler does not control (HashMap iteration order, \
+                     std::time, OS randomness, real threads).",
+                    show(*expected_steps),
+                    hex(*expected_fingerprint)
+                )
+            }
+        }
+    }
+}
+
+/// Everything a run produced: the outcome, the threads as they ended, the trace, the replay
+/// token and counters.
+///
+/// `Display` prints a report a learner can act on: the verdict, each thread that matters
+/// with what it waits on and where it was spawned, a hint, the tail of the timeline and the
+/// token. For a passing run it prints one line.
+///
+/// # Examples
+///
+/// ```
+/// use gort::sim;
+///
+/// let report = sim::run(&sim::Config::default(), || 6 * 7);
+/// assert!(report.is_ok());
+/// assert_eq!(report.value(), Some(&42));
+/// assert!(report.to_string().starts_with("ok:"));
+/// assert_eq!(report.unwrap(), 42);
+/// ```
+pub struct Report<T> {
+    pub(crate) outcome: Result<T, Failure>,
+    pub(crate) threads: Vec<ThreadSnapshot>,
+    pub(crate) trace: Trace,
+    pub(crate) token: Token,
+    pub(crate) stats: Stats,
+    pub(crate) replay: Option<ReplayCheck>,
+}
+
+impl<T> Report<T> {
+    /// True if main returned and nothing failed.
+    pub fn is_ok(&self) -> bool {
+        self.outcome.is_ok()
+    }
+    /// The outcome: main's value, or the failure.
+    pub fn outcome(&self) -> Result<&T, &Failure> {
+        self.outcome.as_ref()
+    }
+    /// Main's value, if the run passed.
+    pub fn value(&self) -> Option<&T> {
+        self.outcome.as_ref().ok()
+    }
+    /// The failure, if the run failed.
+    pub fn failure(&self) -> Option<&Failure> {
+        self.outcome.as_ref().err()
+    }
+    /// Main's value, or the failure.
+    pub fn into_result(self) -> Result<T, Failure> {
+        self.outcome
+    }
+    /// Main's value.
+    ///
+    /// # Panics
+    ///
+    /// If the run failed, with the whole report as the message.
+    #[track_caller]
+    pub fn unwrap(self) -> T {
+        if self.outcome.is_err() {
+            panic!("{self}");
+        }
+        self.outcome.unwrap_or_else(|_| unreachable!())
+    }
+    /// Every thread of the run as it ended, main first.
+    pub fn threads(&self) -> &[ThreadSnapshot] {
+        &self.threads
+    }
+    /// Threads other than main that were still alive at the end.
+    pub fn leaked(&self) -> impl Iterator<Item = &ThreadSnapshot> {
+        self.threads.iter().skip(1).filter(|t| t.is_alive())
+    }
+    /// The trace.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+    /// The token that replays this run with [`sim::replay`](crate::sim::replay).
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+    /// Counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    /// For a replay, whether it reproduced the recorded run.
+    pub fn replay_check(&self) -> Option<&ReplayCheck> {
+        self.replay.as_ref()
+    }
+    /// Drops the value, keeping everything else (to report on several runs uniformly).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Report<U> {
+        Report {
+            outcome: self.outcome.map(f),
+            threads: self.threads,
+            trace: self.trace,
+            token: self.token,
+            stats: self.stats,
+            replay: self.replay,
+        }
+    }
+}
+
+/// Events of the timeline shown in a failure report.
+const TIMELINE_TAIL: usize = 16;
+
+impl<T> fmt::Display for Report<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let failure = match &self.outcome {
+            Ok(_) => {
+                write!(
+                    f,
+                    "ok: main returned at {} after {} steps ({} green threads); token {}",
+                    DisplayDuration(self.stats.virtual_time),
+                    self.stats.steps,
+                    self.stats.threads,
+                    self.token
+                )?;
+                if let Some(check) = &self.replay {
+                    write!(f, "\n{check}")?;
+                }
+                return Ok(());
+            }
+            Err(failure) => failure,
+        };
+        writeln!(f, "{failure}")?;
+        writeln!(f)?;
+        let shown: Vec<&ThreadSnapshot> = match failure {
+            Failure::Leak { .. } => self.leaked().collect(),
+            Failure::Panic(p) => {
+                self.threads.iter().filter(|t| t.label.id == p.thread.id || t.is_alive()).collect()
+            }
+            _ => self.threads.iter().filter(|t| t.is_alive()).collect(),
+        };
+        for t in &shown {
+            writeln!(f, "{t}")?;
+        }
+        let finished = self.threads.len() - self.threads.iter().filter(|t| t.is_alive()).count();
+        if finished > 0 && !matches!(failure, Failure::Leak { .. }) {
+            writeln!(f, "({finished} finished green threads not shown)\n")?;
+        }
+        writeln!(f, "hint: {}\n", failure.hint())?;
+        let tail = TIMELINE_TAIL.min(self.trace.events.len());
+        if tail > 0 {
+            writeln!(f, "timeline (last {tail} of {} events):", self.trace.len())?;
+            write!(f, "{}", self.trace.timeline(tail))?;
+            writeln!(f)?;
+        }
+        if let Some(check) = &self.replay {
+            writeln!(f, "{check}")?;
+        }
+        writeln!(f, "replay token: {}", self.token)?;
+        write!(
+            f,
+            "(seed {}, {}; {} steps, {} green threads, virtual time {})",
+            self.token.seed,
+            self.token.strategy,
+            self.stats.steps,
+            self.stats.threads,
+            DisplayDuration(self.stats.virtual_time)
+        )
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Report<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Report")
+            .field("outcome", &self.outcome)
+            .field("token", &self.token.to_string())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}

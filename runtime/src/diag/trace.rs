@@ -1,0 +1,584 @@
+//! The trace: every scheduling decision and visible operation of a run, in order.
+//!
+//! A [`Trace`] is what a failure report's timeline, the property checks ("at most W in
+//! flight") and the book's figures are drawn from. Each [`Event`] records the virtual time,
+//! the green thread, the operation, the object it touched and the source line that did it.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::sched::ThreadId;
+
+/// A visible operation, as recorded in the trace and named in reports.
+///
+/// # Examples
+///
+/// ```
+/// use gort::diag::Op;
+/// use std::time::Duration;
+///
+/// assert_eq!(Op::Sleep(Duration::from_millis(200)).to_string(), "sleep 200ms");
+/// assert_eq!(Op::Send.to_string(), "send");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Op {
+    /// The thread ran for the first time.
+    Start,
+    /// The thread spawned the given thread.
+    Spawn(ThreadId),
+    /// `yield_now()`.
+    Yield,
+    /// A blocking channel send.
+    Send,
+    /// A blocking channel receive.
+    Recv,
+    /// `try_send`, which never blocks.
+    TrySend,
+    /// `try_recv`, which never blocks.
+    TryRecv,
+    /// Dropping the last sender (closes the channel) or the last receiver.
+    Close,
+    /// `time::sleep(d)`.
+    Sleep(Duration),
+    /// `time::work(d)`: occupying a virtual processor.
+    Work(Duration),
+    /// Waiting for a free virtual processor before `work`.
+    WaitProcessor,
+    /// `sched::park()`.
+    Park,
+    /// Waiting for the given thread to finish (`JoinHandle::join`).
+    Join(ThreadId),
+    /// The thread blocked in the operation it had just started.
+    Block,
+    /// The thread became runnable again.
+    Wake,
+    /// The thread's closure returned (or panicked) and the thread ended.
+    Exit,
+    /// The thread panicked.
+    Panic,
+    /// An operation named by a primitive outside this module.
+    Other(&'static str),
+}
+
+impl Op {
+    /// A stable numeric code for the trace fingerprint (independent of `Debug` output).
+    fn code(self) -> (u64, u64) {
+        match self {
+            Op::Start => (1, 0),
+            Op::Spawn(t) => (2, t.as_u64()),
+            Op::Yield => (3, 0),
+            Op::Send => (4, 0),
+            Op::Recv => (5, 0),
+            Op::TrySend => (6, 0),
+            Op::TryRecv => (7, 0),
+            Op::Close => (8, 0),
+            Op::Sleep(d) => (9, d.as_nanos() as u64),
+            Op::Work(d) => (10, d.as_nanos() as u64),
+            Op::WaitProcessor => (11, 0),
+            Op::Park => (12, 0),
+            Op::Join(t) => (13, t.as_u64()),
+            Op::Block => (14, 0),
+            Op::Wake => (15, 0),
+            Op::Exit => (16, 0),
+            Op::Panic => (17, 0),
+            Op::Other(name) => (18, fnv1a(FNV_OFFSET, name.as_bytes())),
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Start => f.write_str("start"),
+            Op::Spawn(t) => write!(f, "go {t}"),
+            Op::Yield => f.write_str("yield"),
+            Op::Send => f.write_str("send"),
+            Op::Recv => f.write_str("recv"),
+            Op::TrySend => f.write_str("try_send"),
+            Op::TryRecv => f.write_str("try_recv"),
+            Op::Close => f.write_str("close"),
+            Op::Sleep(d) => write!(f, "sleep {}", DisplayDuration(*d)),
+            Op::Work(d) => write!(f, "work {}", DisplayDuration(*d)),
+            Op::WaitProcessor => f.write_str("wait for a processor"),
+            Op::Park => f.write_str("park"),
+            Op::Join(t) => write!(f, "join {t}"),
+            Op::Block => f.write_str("blocked"),
+            Op::Wake => f.write_str("woken"),
+            Op::Exit => f.write_str("exit"),
+            Op::Panic => f.write_str("panic"),
+            Op::Other(name) => f.write_str(name),
+        }
+    }
+}
+
+/// Identifies a runtime object (a channel, a lock, ...) within one run.
+///
+/// Ids are handed out in creation order, so they are the same in every replay of a run.
+///
+/// # Examples
+///
+/// ```
+/// use gort::{chan, sim};
+///
+/// let report = sim::run(&sim::Config::default(), || {
+///     let (tx, rx) = chan::Builder::new().name("jobs").bounded::<u32>(1);
+///     tx.send(1).unwrap();
+///     rx.recv().unwrap()
+/// });
+/// let send = report.trace().events().find(|e| e.op == gort::diag::Op::Send).unwrap();
+/// let jobs = report.trace().object(send.object.unwrap()).unwrap();
+/// assert_eq!(jobs.name(), Some("jobs"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId(pub(crate) u32);
+
+/// What kind of object an [`ObjectId`] names.
+///
+/// # Examples
+///
+/// ```
+/// use gort::diag::ObjectKind;
+/// assert_eq!(ObjectKind::Channel { capacity: 0 }.to_string(), "unbuffered chan");
+/// assert_eq!(ObjectKind::Channel { capacity: 3 }.to_string(), "chan (capacity 3)");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ObjectKind {
+    /// A channel and its capacity (0 for a rendezvous channel).
+    Channel {
+        /// Buffer capacity.
+        capacity: usize,
+    },
+    /// Any other primitive, by its Go-style name ("sync.Mutex", ...).
+    Other(&'static str),
+}
+
+impl fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjectKind::Channel { capacity: 0 } => f.write_str("unbuffered chan"),
+            ObjectKind::Channel { capacity } => write!(f, "chan (capacity {capacity})"),
+            ObjectKind::Other(name) => f.write_str(name),
+        }
+    }
+}
+
+/// What a run knows about an object: its kind, optional name and creation site.
+///
+/// # Examples
+///
+/// ```
+/// use gort::{chan, sim};
+///
+/// let report = sim::run(&sim::Config::default(), || {
+///     let (tx, _rx) = chan::bounded::<u8>(2);
+///     tx.try_send(1).unwrap();
+/// });
+/// let meta = report.trace().objects().next().unwrap();
+/// assert_eq!(meta.kind(), gort::diag::ObjectKind::Channel { capacity: 2 });
+/// assert!(meta.created().file().ends_with(".rs"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ObjectMeta {
+    pub(crate) id: ObjectId,
+    pub(crate) kind: ObjectKind,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) created: &'static Location<'static>,
+}
+
+impl ObjectMeta {
+    /// The object's id within its run.
+    pub fn id(&self) -> ObjectId {
+        self.id
+    }
+    /// Its kind.
+    pub fn kind(&self) -> ObjectKind {
+        self.kind
+    }
+    /// The name given at creation, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    /// Where it was created.
+    pub fn created(&self) -> &'static Location<'static> {
+        self.created
+    }
+}
+
+impl fmt::Display for ObjectMeta {
+    /// `unbuffered chan "results" (created at src/lib.rs:8:19)`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)?;
+        if let Some(name) = &self.name {
+            write!(f, " {name:?}")?;
+        }
+        write!(f, " (created at {})", self.created)
+    }
+}
+
+/// One entry of the trace.
+///
+/// # Examples
+///
+/// ```
+/// use gort::{diag::Op, sim, time};
+/// use std::time::Duration;
+///
+/// let report = sim::run(&sim::Config::default(), || time::sleep(Duration::from_secs(1)));
+/// let sleep = report.trace().events().find(|e| matches!(e.op, Op::Sleep(_))).unwrap();
+/// assert_eq!(sleep.time, Duration::ZERO);
+/// assert_eq!(sleep.thread.as_u64(), 1); // main is green thread 1, as in Go
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Position in the run: 1 for the first event.
+    pub step: u64,
+    /// Virtual time when it happened.
+    pub time: Duration,
+    /// The green thread it belongs to.
+    pub thread: ThreadId,
+    /// What happened.
+    pub op: Op,
+    /// The object involved, if any.
+    pub object: Option<ObjectId>,
+    /// The source line that caused it.
+    pub location: &'static Location<'static>,
+}
+
+/// The name of a green thread as shown in reports and timelines.
+///
+/// # Examples
+///
+/// ```
+/// use gort::{go, sched, sim};
+///
+/// let report = sim::run(&sim::Config::default(), || {
+///     sched::Builder::new().name("worker").spawn(|| ()).unwrap().join().unwrap();
+/// });
+/// let labels: Vec<String> = report.trace().threads().map(|t| t.to_string()).collect();
+/// assert_eq!(labels, ["#1 main", "#2 worker"]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadLabel {
+    pub(crate) id: ThreadId,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) spawn_site: &'static Location<'static>,
+    pub(crate) parent: Option<ThreadId>,
+}
+
+impl ThreadLabel {
+    /// The thread's id.
+    pub fn id(&self) -> ThreadId {
+        self.id
+    }
+    /// Its name, if it was given one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    /// Where `go` (or `run`, for main) was called.
+    pub fn spawn_site(&self) -> &'static Location<'static> {
+        self.spawn_site
+    }
+    /// The thread that spawned it (`None` for main).
+    pub fn parent(&self) -> Option<ThreadId> {
+        self.parent
+    }
+}
+
+impl fmt::Display for ThreadLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{} {}", self.id, name),
+            None => write!(f, "{}", self.id),
+        }
+    }
+}
+
+/// The recorded events of one run, with the objects and threads they refer to.
+///
+/// Keeps at most [`Config::with_trace_limit`](crate::sim::Config::with_trace_limit) events
+/// (the most recent ones); [`fingerprint`](Trace::fingerprint) still covers every event.
+///
+/// # Examples
+///
+/// ```
+/// use gort::{go, sim};
+///
+/// fn program() -> i32 {
+///     go(|| 1).join().unwrap()
+/// }
+/// let config = sim::Config::default().with_seed(3);
+/// let a = sim::run(&config, program);
+/// let b = sim::run(&config, program);
+/// assert_eq!(a.trace().to_string(), b.trace().to_string());
+/// assert_eq!(a.trace().fingerprint(), b.trace().fingerprint());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    pub(crate) events: VecDeque<Event>,
+    pub(crate) dropped: u64,
+    pub(crate) objects: Vec<ObjectMeta>,
+    pub(crate) threads: Vec<ThreadLabel>,
+    pub(crate) hash: u64,
+    pub(crate) limit: usize,
+}
+
+impl Trace {
+    pub(crate) fn new(limit: usize) -> Self {
+        Trace { hash: FNV_OFFSET, limit, ..Default::default() }
+    }
+
+    pub(crate) fn push(&mut self, event: Event) {
+        let (op, arg) = event.op.code();
+        let mut h = self.hash;
+        for word in [
+            event.time.as_nanos() as u64,
+            event.thread.as_u64(),
+            op,
+            arg,
+            event.object.map_or(0, |o| u64::from(o.0) + 1),
+            u64::from(event.location.line()) << 32 | u64::from(event.location.column()),
+        ] {
+            h = fnv1a(h, &word.to_le_bytes());
+        }
+        self.hash = h;
+        if self.limit == 0 {
+            self.dropped += 1;
+            return;
+        }
+        if self.events.len() == self.limit {
+            self.events.pop_front();
+            self.dropped += 1;
+        }
+        self.events.push_back(event);
+    }
+
+    /// The kept events, oldest first.
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = &Event> + ExactSizeIterator {
+        self.events.iter()
+    }
+
+    /// How many events happened in all (kept or not).
+    pub fn len(&self) -> u64 {
+        self.dropped + self.events.len() as u64
+    }
+
+    /// True if nothing happened.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many of the oldest events were not kept.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// A 64-bit fingerprint of every event (time, thread, operation, object, line and
+    /// column): two runs with the same fingerprint took the same schedule.
+    pub fn fingerprint(&self) -> u64 {
+        self.hash
+    }
+
+    /// Every object created during the run, in creation order.
+    pub fn objects(&self) -> impl Iterator<Item = &ObjectMeta> {
+        self.objects.iter()
+    }
+
+    /// The object with this id.
+    pub fn object(&self, id: ObjectId) -> Option<&ObjectMeta> {
+        self.objects.get(id.0 as usize)
+    }
+
+    /// Every green thread of the run, in spawn order (main first).
+    pub fn threads(&self) -> impl Iterator<Item = &ThreadLabel> {
+        self.threads.iter()
+    }
+
+    /// The thread with this id.
+    pub fn thread(&self, id: ThreadId) -> Option<&ThreadLabel> {
+        self.threads.get(id.index())
+    }
+
+    /// A lane chart of the last `tail` events, one column per thread; see [`Timeline`].
+    pub fn timeline(&self, tail: usize) -> Timeline<'_> {
+        Timeline { trace: self, tail }
+    }
+
+    pub(crate) fn describe_object(&self, id: Option<ObjectId>) -> Option<String> {
+        let meta = self.object(id?)?;
+        Some(match &meta.name {
+            Some(name) => name.to_string(),
+            None => format!("{}@{}", short_kind(meta.kind), meta.created.line()),
+        })
+    }
+}
+
+fn short_kind(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::Channel { .. } => "chan",
+        ObjectKind::Other(name) => name,
+    }
+}
+
+impl fmt::Display for Trace {
+    /// One line per kept event: `step time thread op [object] location`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.dropped > 0 {
+            writeln!(f, "({} earlier events not kept)", self.dropped)?;
+        }
+        for e in &self.events {
+            write!(f, "{:>6} {:>9} {:<4} {}", e.step, DisplayDuration(e.time), e.thread, e.op)?;
+            if let Some(obj) = self.describe_object(e.object) {
+                write!(f, " {obj}")?;
+            }
+            writeln!(f, " at {}", e.location)?;
+        }
+        Ok(())
+    }
+}
+
+/// A compact text timeline: one lane per green thread, one row per event.
+///
+/// ```text
+///   step      time │ #1 main             │ #2 worker
+///     12       0s  │ send jobs           │
+///     13       0s  │                     │ recv jobs
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// use gort::{chan, go, sim};
+///
+/// let report = sim::run(&sim::Config::default(), || {
+///     let (tx, rx) = chan::bounded::<u8>(0);
+///     let h = go(move || tx.send(7).unwrap());
+///     assert_eq!(rx.recv().unwrap(), 7);
+///     h.join().unwrap();
+/// });
+/// let chart = report.trace().timeline(50).to_string();
+/// assert!(chart.contains("#1 main") && chart.contains("#2"));
+/// assert!(chart.contains("send"));
+/// ```
+#[derive(Debug)]
+pub struct Timeline<'a> {
+    trace: &'a Trace,
+    tail: usize,
+}
+
+const LANE: usize = 22;
+const MAX_LANES: usize = 6;
+
+impl fmt::Display for Timeline<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let events: Vec<&Event> = {
+            let skip = self.trace.events.len().saturating_sub(self.tail);
+            self.trace.events.iter().skip(skip).collect()
+        };
+        // Lanes: the threads that appear in the tail, in id order, at most MAX_LANES.
+        let mut lanes: Vec<ThreadId> = events.iter().map(|e| e.thread).collect();
+        lanes.sort();
+        lanes.dedup();
+        let hidden = lanes.len().saturating_sub(MAX_LANES);
+        lanes.truncate(MAX_LANES);
+        write!(f, "  {:>6} {:>9} ", "step", "time")?;
+        for &id in &lanes {
+            let label = match self.trace.thread(id) {
+                Some(label) => label.to_string(),
+                None => id.to_string(),
+            };
+            write!(f, "│ {:<w$}", clip(&label, LANE - 1), w = LANE - 1)?;
+        }
+        if hidden > 0 {
+            write!(f, "│ (+{hidden} threads not shown)")?;
+        }
+        writeln!(f)?;
+        for e in events {
+            let Some(lane) = lanes.iter().position(|&t| t == e.thread) else { continue };
+            let mut text = e.op.to_string();
+            if let Some(obj) = self.trace.describe_object(e.object) {
+                text.push(' ');
+                text.push_str(&obj);
+            }
+            write!(f, "  {:>6} {:>9} ", e.step, DisplayDuration(e.time))?;
+            for i in 0..lanes.len() {
+                let cell = if i == lane { clip(&text, LANE - 1) } else { String::new() };
+                write!(f, "│ {:<w$}", cell, w = LANE - 1)?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(width - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Formats a virtual duration compactly: `0s`, `200ms`, `1.5s`, `3µs`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DisplayDuration(pub(crate) Duration);
+
+impl fmt::Display for DisplayDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ns = self.0.as_nanos();
+        let text = if ns == 0 {
+            "0s".to_string()
+        } else if ns.is_multiple_of(1_000_000_000) {
+            format!("{}s", ns / 1_000_000_000)
+        } else if ns >= 1_000_000_000 {
+            format!("{}s", trim(ns as f64 / 1e9))
+        } else if ns.is_multiple_of(1_000_000) {
+            format!("{}ms", ns / 1_000_000)
+        } else if ns >= 1_000_000 {
+            format!("{}ms", trim(ns as f64 / 1e6))
+        } else if ns.is_multiple_of(1_000) {
+            format!("{}µs", ns / 1_000)
+        } else {
+            format!("{ns}ns")
+        };
+        f.pad(&text)
+    }
+}
+
+fn trim(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+pub(crate) fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_go() {
+        let d = |ns| DisplayDuration(Duration::from_nanos(ns)).to_string();
+        assert_eq!(d(0), "0s");
+        assert_eq!(d(200_000_000), "200ms");
+        assert_eq!(d(1_500_000_000), "1.5s");
+        assert_eq!(d(2_000_000_000), "2s");
+        assert_eq!(d(3_000), "3µs");
+        assert_eq!(d(1_250_000), "1.25ms");
+        assert_eq!(d(17), "17ns");
+    }
+}

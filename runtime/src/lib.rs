@@ -1,0 +1,76 @@
+//! Green threads with Go's vocabulary and Rust's ownership, and a deterministic executor that
+//! explains every failure.
+//!
+//! `gort` runs Go-style concurrent programs (goroutines, channels, sleeping) on stackful
+//! green threads. Its deterministic executor ([`sim`]) runs every green thread on one OS
+//! thread, picks who runs next at every scheduling point from a seed, and keeps virtual time,
+//! so a run is reproducible to the last step: a schedule that breaks a program can be named
+//! by a short token and replayed. When something goes wrong it says what, in words a Go
+//! programmer knows: a deadlock with what every thread waits on, leaked threads, panics,
+//! livelocks, a thread that never yields, a stack overflow.
+//!
+//! # A tour
+//!
+//! ```
+//! use gort::{chan, go, sim, time};
+//! use std::time::Duration;
+//!
+//! let report = sim::run(&sim::Config::default(), || {
+//!     let (tx, rx) = chan::bounded(0);
+//!     for id in 0..3 {
+//!         let tx = tx.clone();
+//!         go(move || {
+//!             time::sleep(Duration::from_millis(100 * (id + 1)));
+//!             tx.send(id).unwrap();
+//!         });
+//!     }
+//!     drop(tx); // close our copy: the channel closes when every worker is done
+//!     let order: Vec<u64> = rx.into_iter().collect();
+//!     (order, time::now().elapsed_since_start())
+//! });
+//! // Concurrent sleeps overlap: the run takes 300 ms of virtual time, and no real time.
+//! assert_eq!(report.unwrap(), (vec![0, 1, 2], Duration::from_millis(300)));
+//! ```
+//!
+//! # Go → this crate
+//!
+//! | Go | gort |
+//! |---|---|
+//! | `go f()` | [`go(f)`](go) → [`JoinHandle`](sched::JoinHandle) |
+//! | `runtime.Gosched()` | [`sched::yield_now()`] |
+//! | `make(chan T)` / `make(chan T, n)` | [`chan::bounded(0)`](chan::bounded) / [`chan::bounded(n)`](chan::bounded) |
+//! | `ch <- v`, `v, ok := <-ch` | [`Sender::send`](chan::Sender::send), [`Receiver::recv`](chan::Receiver::recv) |
+//! | `close(ch)` | drop the last [`Sender`](chan::Sender) |
+//! | `for v := range ch` | `for v in rx` |
+//! | `time.Now()`, `time.Sleep(d)` | [`time::now()`], [`time::sleep(d)`](time::sleep) |
+//! | a busy CPU | [`time::work(d)`](time::work) |
+//! | `GOMAXPROCS` | [`sim::Config::with_processors`] |
+//! | `testing/synctest` | [`sim::run`], [`sim::explore`], [`sim::replay`] |
+//! | "all goroutines are asleep - deadlock!" | [`diag::Failure::Deadlock`] |
+//!
+//! # Where Rust differs from Go
+//!
+//! Data races do not compile: sharing needs `Arc` and atomics or locks. Race *conditions*
+//! still happen (a lost update between a load and a store, an ordering bug, a deadlock, a
+//! leak), and those are what the scheduler finds and replays. A channel closes when its last
+//! `Sender` is dropped, so it cannot be closed twice or sent on after close; there are no nil
+//! channels.
+//!
+//! # Scheduling points
+//!
+//! A green thread gives up its processor only at a runtime operation: [`go`], channel
+//! operations, [`JoinHandle::join`](sched::JoinHandle::join), [`sched::park`],
+//! [`sched::yield_now`], [`time::sleep`], [`time::work`]. Code between two of them runs
+//! without interruption, exactly as if it were atomic. A thread that stops reaching
+//! scheduling points is stopped by the watchdog (see [`sim::Config::with_watchdog`]).
+
+#![warn(missing_docs)]
+
+pub mod chan;
+pub mod diag;
+pub mod sched;
+pub mod sim;
+mod stack;
+pub mod time;
+
+pub use sched::go;

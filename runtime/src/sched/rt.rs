@@ -1,0 +1,131 @@
+//! The executor boundary: what primitives ask of whichever executor runs the current thread.
+//!
+//! Channels, `JoinHandle`, time and (later) sync and context are written once against these
+//! functions. Today the deterministic executor ([`crate::sim`]) is the only one; the parallel
+//! executor plugs in here without the primitives changing.
+
+use std::any::Any;
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{SpawnError, Thread, ThreadId};
+use crate::diag::{ObjectId, ObjectKind, Op, PanicReport};
+use crate::sim::exec;
+
+/// The message every primitive panics with when used outside a run.
+pub(crate) fn outside_run_message(what: &str) -> String {
+    format!(
+        "gort: {what} was called outside a run: green threads, channels and virtual time only \
+         exist inside gort::sim::run (or sim::explore); move this code into the closure you \
+         pass to it"
+    )
+}
+
+/// A scheduling point before a visible operation.
+#[inline]
+pub(crate) fn point(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
+    exec::with(op_name(op), |sim| sim.point(op, object, at));
+}
+
+pub(crate) fn yield_now(at: &'static Location<'static>) {
+    exec::with("yield_now", |sim| sim.yield_now(at));
+}
+
+/// Blocks the current thread until it is unparked (or consumes a pending permit).
+pub(crate) fn park(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
+    exec::with(op_name(op), |sim| sim.park(op, object, at));
+}
+
+pub(crate) fn unpark(thread: &Thread, at: &'static Location<'static>) {
+    exec::with_or_teardown("Thread::unpark", |sim| sim.unpark(thread, at));
+}
+
+pub(crate) fn current_thread(what: &'static str) -> Thread {
+    exec::with(what, |sim| sim.current_thread())
+}
+
+pub(crate) fn spawn(
+    name: Option<Arc<str>>,
+    stack_size: Option<usize>,
+    site: &'static Location<'static>,
+    body: Box<dyn FnOnce() + Send + 'static>,
+) -> Result<Thread, SpawnError> {
+    exec::try_with(|sim| sim.spawn(name, stack_size, site, body)).ok_or(SpawnError::OutsideRun)
+}
+
+/// True while a finished run unwinds the stacks of threads that were still alive.
+pub(crate) fn tearing_down() -> bool {
+    exec::try_with(|sim| sim.tearing_down()).unwrap_or(false)
+}
+
+pub(crate) fn thread_panicked(report: PanicReport, detached: bool) {
+    exec::with("panic", |sim| sim.thread_panicked(report, detached));
+}
+
+pub(crate) fn panic_observed(thread: ThreadId) {
+    exec::with("JoinHandle::join", |sim| sim.panic_observed(thread));
+}
+
+pub(crate) fn panic_unjoined(thread: ThreadId) {
+    exec::with_or_teardown("JoinHandle::drop", |sim| sim.panic_unjoined(thread));
+}
+
+pub(crate) fn panic_report(payload: &Box<dyn Any + Send>) -> PanicReport {
+    exec::with("panic", |sim| sim.panic_report(payload))
+}
+
+pub(crate) fn now(what: &'static str) -> Duration {
+    exec::with(what, |sim| sim.now())
+}
+
+pub(crate) fn sleep(d: Duration, at: &'static Location<'static>) {
+    exec::with("time::sleep", |sim| sim.sleep(d, at));
+}
+
+pub(crate) fn work(d: Duration, at: &'static Location<'static>) {
+    exec::with("time::work", |sim| sim.work(d, at));
+}
+
+/// A primitive's identity: the run that created it and its id there.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ObjRef {
+    pub(crate) run: u64,
+    pub(crate) id: ObjectId,
+    pub(crate) created: &'static Location<'static>,
+}
+
+pub(crate) fn register_object(
+    kind: ObjectKind,
+    name: Option<Arc<str>>,
+    created: &'static Location<'static>,
+    what: &'static str,
+) -> ObjRef {
+    exec::with(what, |sim| sim.register_object(kind, name, created))
+}
+
+fn op_name(op: Op) -> &'static str {
+    match op {
+        Op::Send => "Sender::send",
+        Op::Recv => "Receiver::recv",
+        Op::TrySend => "Sender::try_send",
+        Op::TryRecv => "Receiver::try_recv",
+        Op::Close => "channel close",
+        Op::Park => "sched::park",
+        Op::Join(_) => "JoinHandle::join",
+        Op::Sleep(_) => "time::sleep",
+        Op::Work(_) => "time::work",
+        Op::Other(name) => name,
+        _ => "a runtime operation",
+    }
+}
+
+/// Records the close of a channel by the running thread and returns where it happened, or
+/// `None` if there is nothing to wake (the run is over, tearing down, or another run's).
+pub(crate) fn close_point(
+    op: Op,
+    obj: ObjRef,
+    at: Option<&'static Location<'static>>,
+) -> Option<&'static Location<'static>> {
+    exec::try_with(|sim| sim.close_point(op, obj, at)).flatten()
+}

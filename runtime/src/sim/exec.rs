@@ -1,0 +1,763 @@
+//! The deterministic executor's per-run state, and the operations green threads call on it.
+//!
+//! Invariants (checked in debug builds where cheap):
+//! * Exactly one green thread executes at a time, on the OS thread that called `run`; all
+//!   state lives in `Sim::state` and no borrow of it is held across a context switch.
+//! * A thread is in `runq` if and only if its status is `Runnable`.
+//! * The clock moves only in `advance_clock`, called when `runq` is empty.
+//! * Every event gets the next step number, goes into the trace fingerprint and bumps the
+//!   watchdog heartbeat.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::panic::Location;
+use std::ptr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use corosensei::Yielder;
+
+use super::rng::Pcg32;
+use super::strategy::Scheduler;
+use super::timers::{Processors, TimerAction, Timers};
+use super::{Config, Stats};
+use crate::diag::{
+    Event, Failure, Heartbeat, ObjectId, ObjectKind, ObjectMeta, Op, PanicReport, ThreadLabel,
+    ThreadSnapshot, ThreadState, Trace, panic_hook,
+};
+use crate::sched::rt::{ObjRef, outside_run_message};
+use crate::sched::{Thread, ThreadId};
+
+thread_local! {
+    /// The run executing on this OS thread, or null.
+    static CURRENT: Cell<*const Sim> = const { Cell::new(ptr::null()) };
+}
+
+/// Calls `f` with the current run, or panics naming `what` if there is none.
+#[inline]
+pub(crate) fn with<R>(what: &'static str, f: impl FnOnce(&Sim) -> R) -> R {
+    let sim = CURRENT.get();
+    if sim.is_null() {
+        outside_run(what);
+    }
+    // SAFETY: CURRENT is non-null only between `Installed::new` and its drop, and `run` keeps
+    // the `Sim` alive (and unmoved) for that whole span; we are on the OS thread that set it.
+    f(unsafe { &*sim })
+}
+
+#[cold]
+#[track_caller]
+fn outside_run(what: &'static str) -> ! {
+    panic!("{}", outside_run_message(what))
+}
+
+/// Like [`with`], but `None` outside a run.
+pub(crate) fn try_with<R>(f: impl FnOnce(&Sim) -> R) -> Option<R> {
+    let sim = CURRENT.get();
+    // SAFETY: as in `with`.
+    (!sim.is_null()).then(|| f(unsafe { &*sim }))
+}
+
+/// Like [`with`], but a no-op outside a run: for destructors, which may run after it.
+pub(crate) fn with_or_teardown(_what: &'static str, f: impl FnOnce(&Sim)) {
+    try_with(f);
+}
+
+/// Marks `sim` as the current run of this OS thread until dropped.
+pub(crate) struct Installed;
+
+impl Installed {
+    pub(crate) fn new(sim: &Sim) -> Installed {
+        if !CURRENT.get().is_null() {
+            panic!(
+                "gort: sim::run was called inside a run; runs do not nest (spawn a green thread \
+                 with go() instead)"
+            );
+        }
+        CURRENT.set(sim);
+        Installed
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        CURRENT.set(ptr::null());
+    }
+}
+
+/// Whether the code running now is a green thread of a run on this OS thread.
+pub(crate) fn in_green_thread() -> bool {
+    try_with(|sim| sim.in_thread.get() && !sim.teardown.get()).unwrap_or(false)
+}
+
+/// One green thread's record.
+pub(crate) struct ThreadRec {
+    pub(crate) label: ThreadLabel,
+    pub(crate) status: Status,
+    /// An unpark arrived while the thread was not parked.
+    pub(crate) permit: bool,
+    /// The closure to run, until the thread first runs.
+    pub(crate) start: Option<Box<dyn FnOnce() + 'static>>,
+    /// The thread's coroutine yielder, once it has started.
+    pub(crate) yielder: *const Yielder<(), ()>,
+    pub(crate) stack_size: usize,
+    /// PCT priority: higher runs first.
+    pub(crate) priority: i64,
+    /// Bumped at every block, so a timer armed for an earlier wait cannot wake a later one.
+    pub(crate) wait_gen: u64,
+    pub(crate) last_point: &'static Location<'static>,
+}
+
+/// Where a thread is. `Runnable` threads (and only they) are in the run queue; the running
+/// thread is `Runnable` too.
+pub(crate) enum Status {
+    Runnable,
+    Blocked(Wait),
+    Finished,
+}
+
+/// What a blocked thread waits for, for reports.
+#[derive(Clone, Copy)]
+pub(crate) struct Wait {
+    pub(crate) op: Op,
+    pub(crate) object: Option<ObjectId>,
+    pub(crate) at: &'static Location<'static>,
+    pub(crate) since_step: u64,
+    pub(crate) since: u64,
+}
+
+pub(crate) struct State {
+    pub(crate) threads: Vec<ThreadRec>,
+    runq: Vec<u32>,
+    /// Index of `threads[i]` in `runq`, or `NOT_QUEUED`.
+    runq_pos: Vec<u32>,
+    /// The thread executing now (or that last executed, while in the loop).
+    pub(crate) current: usize,
+    /// The thread a scheduling point chose to run next.
+    pub(crate) next: Option<usize>,
+    scheduler: Scheduler,
+    rng: Pcg32,
+    /// Virtual nanoseconds since the start of the run.
+    now: u64,
+    timers: Timers,
+    procs: Processors,
+    pub(crate) trace: Trace,
+    step: u64,
+    pub(crate) failure: Option<Failure>,
+    pub(crate) main_done: bool,
+    /// Panics of joinable threads that nobody has joined yet.
+    unobserved: Vec<PanicReport>,
+    max_steps: u64,
+    max_time: u64,
+    default_stack: usize,
+    heartbeat: Arc<Heartbeat>,
+    pub(crate) stats: Stats,
+    /// The panic message and location the hook saw last, for the thread that panicked.
+    pub(crate) last_panic: Option<(String, Option<String>)>,
+}
+
+const NOT_QUEUED: u32 = u32::MAX;
+
+/// The executor of one run.
+pub(crate) struct Sim {
+    pub(crate) state: RefCell<State>,
+    pub(crate) run_id: u64,
+    teardown: Cell<bool>,
+    pub(crate) in_thread: Cell<bool>,
+}
+
+impl Sim {
+    pub(crate) fn new(config: &Config, run_id: u64, heartbeat: Arc<Heartbeat>) -> Sim {
+        let mut rng = Pcg32::new(config.seed);
+        let scheduler = Scheduler::new(config.strategy, &mut rng);
+        Sim {
+            state: RefCell::new(State {
+                threads: Vec::new(),
+                runq: Vec::new(),
+                runq_pos: Vec::new(),
+                current: 0,
+                next: None,
+                scheduler,
+                rng,
+                now: 0,
+                timers: Timers::default(),
+                procs: Processors::new(config.processors),
+                trace: Trace::new(config.trace_limit),
+                step: 0,
+                failure: None,
+                main_done: false,
+                unobserved: Vec::new(),
+                max_steps: config.max_steps,
+                max_time: duration_nanos(config.max_time),
+                default_stack: config.stack_size,
+                heartbeat,
+                stats: Stats::default(),
+                last_panic: None,
+            }),
+            run_id,
+            teardown: Cell::new(false),
+            in_thread: Cell::new(false),
+        }
+    }
+
+    pub(crate) fn tearing_down(&self) -> bool {
+        self.teardown.get()
+    }
+
+    pub(crate) fn begin_teardown(&self) {
+        self.teardown.set(true);
+    }
+
+    /// Switches from the running green thread back to the scheduler loop.
+    fn suspend(&self) {
+        let yielder = {
+            let st = self.state.borrow();
+            st.threads[st.current].yielder
+        };
+        debug_assert!(!yielder.is_null());
+        // SAFETY: `yielder` was stored by the running thread's coroutine body when it started
+        // and stays valid until that body returns; only the running thread calls `suspend`,
+        // so we are executing inside that body, on its stack.
+        unsafe { (*yielder).suspend(()) };
+    }
+
+    pub(crate) fn point(&self, op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
+        if self.teardown.get() {
+            return;
+        }
+        let switch = {
+            let mut st = self.state.borrow_mut();
+            let object = object.map(|o| st.check_object(o, self.run_id, at));
+            let me = st.current;
+            st.threads[me].last_point = at;
+            st.event(me, op, object, at);
+            if st.failure.is_some() {
+                true
+            } else {
+                let next = st.decide().expect("the running thread is runnable");
+                if next != me {
+                    st.next = Some(next);
+                }
+                next != me
+            }
+        };
+        if switch {
+            self.suspend();
+        }
+    }
+
+    pub(crate) fn yield_now(&self, at: &'static Location<'static>) {
+        if self.teardown.get() {
+            return;
+        }
+        {
+            let mut st = self.state.borrow_mut();
+            let me = st.current;
+            let State { scheduler, threads, .. } = &mut *st;
+            scheduler.on_yield(&mut threads[me]);
+        }
+        self.point(Op::Yield, None, at);
+    }
+
+    pub(crate) fn park(&self, op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
+        if self.teardown.get() {
+            teardown_block(op, at);
+        }
+        {
+            let mut st = self.state.borrow_mut();
+            let object = object.map(|o| st.check_object(o, self.run_id, at));
+            let me = st.current;
+            if std::mem::take(&mut st.threads[me].permit) {
+                return;
+            }
+            st.block(me, op, object, at);
+            st.next = st.decide();
+        }
+        self.suspend();
+    }
+
+    pub(crate) fn unpark(&self, thread: &Thread, at: &'static Location<'static>) {
+        if self.teardown.get() {
+            return;
+        }
+        if thread.run != self.run_id {
+            foreign_object("a Thread handle", at);
+        }
+        self.state.borrow_mut().wake(thread.id.index(), at);
+    }
+
+    pub(crate) fn current_thread(&self) -> Thread {
+        let st = self.state.borrow();
+        let label = &st.threads[st.current].label;
+        Thread { run: self.run_id, id: label.id, name: label.name.clone() }
+    }
+
+    pub(crate) fn spawn(
+        &self,
+        name: Option<Arc<str>>,
+        stack_size: Option<usize>,
+        site: &'static Location<'static>,
+        body: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Thread {
+        let child = {
+            let mut st = self.state.borrow_mut();
+            let parent = st.current;
+            let child = ThreadId::from_index(st.threads.len());
+            st.last_point_of(parent, site);
+            st.event(parent, Op::Spawn(child), None, site);
+            let parent_id = st.threads[parent].label.id;
+            st.add_thread(name.clone(), site, Some(parent_id), stack_size, Some(body));
+            child
+        };
+        let thread = Thread { run: self.run_id, id: child, name };
+        // The spawn itself is the scheduling point: the child may run first.
+        self.reschedule();
+        thread
+    }
+
+    /// A scheduling decision after an event already recorded (spawn).
+    fn reschedule(&self) {
+        if self.teardown.get() {
+            return;
+        }
+        let switch = {
+            let mut st = self.state.borrow_mut();
+            let me = st.current;
+            if st.failure.is_some() {
+                true
+            } else {
+                let next = st.decide().expect("the running thread is runnable");
+                if next != me {
+                    st.next = Some(next);
+                }
+                next != me
+            }
+        };
+        if switch {
+            self.suspend();
+        }
+    }
+
+    pub(crate) fn thread_panicked(&self, report: PanicReport, detached: bool) {
+        let mut st = self.state.borrow_mut();
+        let me = st.current;
+        let at = st.threads[me].last_point;
+        st.event(me, Op::Panic, None, at);
+        if detached {
+            st.fail(Failure::Panic(report));
+        } else {
+            st.unobserved.push(report);
+        }
+    }
+
+    pub(crate) fn panic_observed(&self, thread: ThreadId) {
+        self.state.borrow_mut().unobserved.retain(|p| p.thread.id != thread);
+    }
+
+    pub(crate) fn panic_unjoined(&self, thread: ThreadId) {
+        let mut st = self.state.borrow_mut();
+        if let Some(i) = st.unobserved.iter().position(|p| p.thread.id == thread) {
+            let report = st.unobserved.remove(i);
+            st.fail(Failure::Panic(report));
+        }
+    }
+
+    pub(crate) fn panic_report(&self, payload: &Box<dyn Any + Send>) -> PanicReport {
+        let mut st = self.state.borrow_mut();
+        let (message, location) = match st.last_panic.take() {
+            Some(seen) => seen,
+            None => (panic_hook::payload_message(payload), None),
+        };
+        PanicReport { thread: st.threads[st.current].label.clone(), message, location }
+    }
+
+    pub(crate) fn now(&self) -> Duration {
+        Duration::from_nanos(self.state.borrow().now)
+    }
+
+    pub(crate) fn sleep(&self, d: Duration, at: &'static Location<'static>) {
+        self.point(Op::Sleep(d), None, at);
+        if d.is_zero() || self.teardown.get() {
+            return;
+        }
+        {
+            let mut st = self.state.borrow_mut();
+            let me = st.current;
+            let deadline = st.now.saturating_add(duration_nanos(d));
+            st.block(me, Op::Sleep(d), None, at);
+            let generation = st.threads[me].wait_gen;
+            st.timers.add(deadline, TimerAction::Wake { thread: me, generation });
+            st.next = st.decide();
+        }
+        self.suspend();
+    }
+
+    pub(crate) fn work(&self, d: Duration, at: &'static Location<'static>) {
+        self.point(Op::Work(d), None, at);
+        if d.is_zero() || self.teardown.get() {
+            return;
+        }
+        {
+            let mut st = self.state.borrow_mut();
+            let me = st.current;
+            let nanos = duration_nanos(d);
+            if st.procs.try_acquire() {
+                let deadline = st.now.saturating_add(nanos);
+                st.block(me, Op::Work(d), None, at);
+                st.timers.add(deadline, TimerAction::WorkDone { thread: me });
+            } else {
+                st.block(me, Op::WaitProcessor, None, at);
+                st.procs.enqueue(me, nanos);
+            }
+            st.next = st.decide();
+        }
+        self.suspend();
+    }
+
+    pub(crate) fn register_object(
+        &self,
+        kind: ObjectKind,
+        name: Option<Arc<str>>,
+        created: &'static Location<'static>,
+    ) -> ObjRef {
+        let mut st = self.state.borrow_mut();
+        let id = ObjectId(st.trace.objects.len() as u32);
+        st.trace.objects.push(ObjectMeta { id, kind, name, created });
+        ObjRef { run: self.run_id, id, created }
+    }
+
+    /// Records the exit of the running thread; its coroutine returns right after.
+    pub(crate) fn exit_current(&self) {
+        if self.teardown.get() {
+            return;
+        }
+        let mut st = self.state.borrow_mut();
+        let me = st.current;
+        let at = st.threads[me].last_point;
+        st.event(me, Op::Exit, None, at);
+        st.remove_runnable(me);
+        st.threads[me].status = Status::Finished;
+        if me == 0 {
+            // Virtual time stops with main; threads that can still run without it are run
+            // to completion (see `drive`), and those left alive are leaks.
+            st.main_done = true;
+        }
+    }
+}
+
+/// The location main's first events report: the start of the executor, the same for every
+/// run and replay.
+fn main_start() -> &'static Location<'static> {
+    Location::caller()
+}
+
+/// A destructor blocked while the runtime was unwinding a finished run's threads.
+#[cold]
+fn teardown_block(op: Op, at: &'static Location<'static>) -> ! {
+    crate::diag::fatal(&format!(
+        "gort: a destructor blocked ({op} at {at}) while the runtime was unwinding the green \
+         threads of a finished run; destructors of values held by leaked threads must not block"
+    ))
+}
+
+#[cold]
+#[track_caller]
+fn foreign_object(what: &str, at: &'static Location<'static>) -> ! {
+    panic!(
+        "gort: {what} used at {at} belongs to another run; runtime objects cannot outlive the \
+         run that created them (create them inside the closure passed to sim::run)"
+    )
+}
+
+impl State {
+    pub(crate) fn add_thread(
+        &mut self,
+        name: Option<Arc<str>>,
+        site: &'static Location<'static>,
+        parent: Option<ThreadId>,
+        stack_size: Option<usize>,
+        start: Option<Box<dyn FnOnce() + 'static>>,
+    ) -> usize {
+        let index = self.threads.len();
+        let id = ThreadId::from_index(index);
+        let priority = self.scheduler.initial_priority(&mut self.rng);
+        let label = ThreadLabel { id, name, spawn_site: site, parent };
+        // Main's spawn site is wherever `run` was called, which differs between a run and
+        // its replay; its events start from a fixed location instead.
+        let first_point = if parent.is_none() { main_start() } else { site };
+        self.heartbeat.add_thread(&label);
+        self.trace.threads.push(label.clone());
+        self.threads.push(ThreadRec {
+            label,
+            status: Status::Blocked(Wait {
+                op: Op::Block,
+                object: None,
+                at: site,
+                since_step: 0,
+                since: 0,
+            }),
+            permit: false,
+            start,
+            yielder: ptr::null(),
+            stack_size: stack_size.unwrap_or(self.default_stack),
+            priority,
+            wait_gen: 0,
+            last_point: first_point,
+        });
+        self.runq_pos.push(NOT_QUEUED);
+        self.stats.threads += 1;
+        self.make_runnable(index);
+        index
+    }
+
+    fn last_point_of(&mut self, t: usize, at: &'static Location<'static>) {
+        self.threads[t].last_point = at;
+    }
+
+    fn check_object(&self, o: ObjRef, run: u64, at: &'static Location<'static>) -> ObjectId {
+        if o.run != run {
+            foreign_object(&format!("the object created at {}", o.created), at);
+        }
+        o.id
+    }
+
+    /// Records one event: next step, trace, fingerprint, heartbeat, step limit.
+    pub(crate) fn event(
+        &mut self,
+        thread: usize,
+        op: Op,
+        object: Option<ObjectId>,
+        at: &'static Location<'static>,
+    ) {
+        self.step += 1;
+        let step = self.step;
+        self.trace.push(Event {
+            step,
+            time: Duration::from_nanos(self.now),
+            thread: ThreadId::from_index(thread),
+            op,
+            object,
+            location: at,
+        });
+        self.heartbeat.beat(step, thread, at);
+        if step > self.max_steps && self.failure.is_none() {
+            self.failure = Some(Failure::StepLimit { limit: self.max_steps });
+        }
+    }
+
+    pub(crate) fn fail(&mut self, failure: Failure) {
+        if self.failure.is_none() {
+            self.failure = Some(failure);
+        }
+    }
+
+    fn make_runnable(&mut self, t: usize) {
+        debug_assert_eq!(self.runq_pos[t], NOT_QUEUED);
+        self.threads[t].status = Status::Runnable;
+        self.runq_pos[t] = self.runq.len() as u32;
+        self.runq.push(t as u32);
+    }
+
+    fn remove_runnable(&mut self, t: usize) {
+        let pos = self.runq_pos[t];
+        if pos == NOT_QUEUED {
+            return;
+        }
+        self.runq.swap_remove(pos as usize);
+        if let Some(&moved) = self.runq.get(pos as usize) {
+            self.runq_pos[moved as usize] = pos;
+        }
+        self.runq_pos[t] = NOT_QUEUED;
+    }
+
+    fn block(
+        &mut self,
+        t: usize,
+        op: Op,
+        object: Option<ObjectId>,
+        at: &'static Location<'static>,
+    ) {
+        self.event(t, Op::Block, object, at);
+        self.remove_runnable(t);
+        let rec = &mut self.threads[t];
+        rec.wait_gen += 1;
+        rec.status =
+            Status::Blocked(Wait { op, object, at, since_step: self.step, since: self.now });
+    }
+
+    /// Makes a blocked thread runnable, or leaves a permit for its next park.
+    fn wake(&mut self, t: usize, at: &'static Location<'static>) {
+        match self.threads[t].status {
+            Status::Blocked(_) => {
+                self.make_runnable(t);
+                self.event(t, Op::Wake, None, at);
+            }
+            Status::Runnable => self.threads[t].permit = true,
+            Status::Finished => {}
+        }
+    }
+
+    /// Chooses the next thread among the runnable ones; `None` if there is none.
+    pub(crate) fn decide(&mut self) -> Option<usize> {
+        if self.runq.is_empty() {
+            return None;
+        }
+        let current = self.current;
+        Some(self.scheduler.pick(&self.runq, &mut self.threads, current, &mut self.rng))
+    }
+
+    /// Moves virtual time to the earliest timer and fires every timer due then, in seeded
+    /// order. Returns false if there was no timer.
+    pub(crate) fn advance_clock(&mut self) -> bool {
+        let Some(deadline) = self.timers.earliest() else { return false };
+        if deadline > self.max_time {
+            self.fail(Failure::TimeLimit { limit: Duration::from_nanos(self.max_time) });
+            return true;
+        }
+        let mut due = self.timers.pop_due(deadline);
+        if due.len() > 1 {
+            self.rng.shuffle(&mut due);
+        }
+        self.now = deadline;
+        for action in due {
+            self.fire(action);
+        }
+        true
+    }
+
+    fn fire(&mut self, action: TimerAction) {
+        match action {
+            TimerAction::Wake { thread, generation } => {
+                if self.threads[thread].wait_gen == generation {
+                    let at = self.wait_site(thread);
+                    self.wake(thread, at);
+                }
+            }
+            TimerAction::WorkDone { thread } => {
+                let at = self.wait_site(thread);
+                self.wake(thread, at);
+                if let Some((waiter, nanos)) = self.procs.release() {
+                    let deadline = self.now.saturating_add(nanos);
+                    if let Status::Blocked(wait) = &mut self.threads[waiter].status {
+                        wait.op = Op::Work(Duration::from_nanos(nanos));
+                    }
+                    self.timers.add(deadline, TimerAction::WorkDone { thread: waiter });
+                }
+            }
+        }
+    }
+
+    fn wait_site(&self, t: usize) -> &'static Location<'static> {
+        match &self.threads[t].status {
+            Status::Blocked(w) => w.at,
+            _ => self.threads[t].last_point,
+        }
+    }
+
+    pub(crate) fn now_nanos(&self) -> u64 {
+        self.now
+    }
+
+    pub(crate) fn steps(&self) -> u64 {
+        self.step
+    }
+
+    pub(crate) fn take_unobserved_panic(&mut self) -> Option<PanicReport> {
+        if self.unobserved.is_empty() { None } else { Some(self.unobserved.remove(0)) }
+    }
+
+    /// Threads that have not finished, other than main.
+    pub(crate) fn alive_others(&self) -> usize {
+        self.threads[1..].iter().filter(|t| !matches!(t.status, Status::Finished)).count()
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<ThreadSnapshot> {
+        self.threads
+            .iter()
+            .map(|t| ThreadSnapshot {
+                label: t.label.clone(),
+                state: match &t.status {
+                    Status::Runnable => ThreadState::Runnable { last_point: t.last_point },
+                    Status::Finished => ThreadState::Finished,
+                    Status::Blocked(w) => ThreadState::Blocked {
+                        op: w.op,
+                        object: w.object.and_then(|o| self.trace.object(o).cloned()),
+                        at: w.at,
+                        since_step: w.since_step,
+                        since: Duration::from_nanos(w.since),
+                        started: t.start.is_none(),
+                    },
+                },
+            })
+            .collect()
+    }
+}
+
+pub(crate) fn duration_nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl Sim {
+    /// Called first thing on a new coroutine: remembers how to switch away from it.
+    pub(crate) fn started(&self, t: usize, yielder: &Yielder<(), ()>) {
+        self.state.borrow_mut().threads[t].yielder = yielder;
+    }
+
+    /// Marks thread `t` as executing until the guard drops: panics are captured for the
+    /// report, and a stack overflow is attributed to it.
+    pub(crate) fn enter_thread<'s>(
+        &'s self,
+        t: usize,
+        guard_lo: usize,
+        token: &str,
+    ) -> RunningThread<'s> {
+        let st = self.state.borrow();
+        let rec = &st.threads[t];
+        crate::diag::overflow::enter(crate::diag::overflow::Running::new(
+            &rec.label,
+            rec.stack_size,
+            guard_lo,
+            token,
+        ));
+        self.in_thread.set(true);
+        RunningThread { sim: self }
+    }
+}
+
+/// See [`Sim::enter_thread`].
+pub(crate) struct RunningThread<'s> {
+    sim: &'s Sim,
+}
+
+impl Drop for RunningThread<'_> {
+    fn drop(&mut self) {
+        self.sim.in_thread.set(false);
+        crate::diag::overflow::leave();
+    }
+}
+
+impl Sim {
+    pub(crate) fn close_point(
+        &self,
+        op: Op,
+        obj: ObjRef,
+        at: Option<&'static Location<'static>>,
+    ) -> Option<&'static Location<'static>> {
+        if self.teardown.get() || obj.run != self.run_id || !self.in_thread.get() {
+            return None;
+        }
+        let at = at.unwrap_or_else(|| {
+            let st = self.state.borrow();
+            st.threads[st.current].last_point
+        });
+        if std::thread::panicking() {
+            // Unwinding: record the close but do not switch threads in the middle of it.
+            let mut st = self.state.borrow_mut();
+            let me = st.current;
+            st.event(me, op, Some(obj.id), at);
+        } else {
+            self.point(op, Some(obj), at);
+        }
+        Some(at)
+    }
+}
