@@ -85,6 +85,13 @@ impl Heartbeat {
         self.at.store((at as *const Location<'static>).cast_mut(), Relaxed);
     }
 
+    /// A context switch: `thread` runs now, its last scheduling point was `at`.
+    #[inline]
+    pub(crate) fn running(&self, thread: usize, at: &'static Location<'static>) {
+        self.thread.store(thread, Relaxed);
+        self.at.store((at as *const Location<'static>).cast_mut(), Relaxed);
+    }
+
     pub(crate) fn add_thread(&self, label: &ThreadLabel) {
         self.info.lock().threads.push(label.clone());
     }
@@ -137,7 +144,12 @@ fn fire(beat: &Heartbeat, limit: Duration) -> ! {
     let label = info.threads.get(thread);
     let mut text = String::from("fatal error: watchdog: ");
     match label {
-        Some(l) => text.push_str(&format!("green thread {l}")),
+        Some(l) => {
+            text.push_str(&format!("green thread {}", l.id));
+            if let Some(name) = &l.name {
+                text.push_str(&format!(" {name:?}"));
+            }
+        }
         None => text.push_str("a green thread"),
     }
     text.push_str(&format!(" has not reached a scheduling point for {}\n", DisplayDuration(limit)));

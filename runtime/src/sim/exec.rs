@@ -713,6 +713,7 @@ impl Sim {
     ) -> RunningThread<'s> {
         let st = self.state.borrow();
         let rec = &st.threads[t];
+        st.heartbeat.running(t, rec.last_point);
         crate::diag::overflow::enter(crate::diag::overflow::Running::new(
             &rec.label,
             rec.stack_size,

@@ -183,6 +183,12 @@ pub(crate) fn execute<T, F>(
 where
     F: FnOnce() -> T,
 {
+    if super::exec::try_with(|_| ()).is_some() {
+        panic!(
+            "gort: sim::run was called inside a run; runs do not nest (spawn a green thread \
+             with go() instead)"
+        );
+    }
     panic_hook::install();
     overflow::install();
     let token_base = Token {
