@@ -18,6 +18,7 @@
 
 use std::cell::RefCell;
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use corosensei::stack::{DefaultStack, Stack};
 
@@ -28,10 +29,19 @@ thread_local! {
     static POOL: RefCell<Vec<DefaultStack>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The page size, asked of the kernel once (it sits on the context-switch path).
 fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(size).unwrap_or(4096)
+    static PAGE: AtomicUsize = AtomicUsize::new(0);
+    match PAGE.load(Relaxed) {
+        0 => {
+            // SAFETY: sysconf has no preconditions.
+            let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+            let size = usize::try_from(size).unwrap_or(4096);
+            PAGE.store(size, Relaxed);
+            size
+        }
+        size => size,
+    }
 }
 
 /// The usable size of `stack` (everything above its guard page).

@@ -131,6 +131,19 @@ impl<T> From<SendError<T>> for TrySendError<T> {
 
 impl<T> TrySendError<T> {
     /// The value that was not sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let (tx, _rx) = chan::bounded(0); // nobody is waiting, so try_send cannot complete
+    ///     let err = tx.try_send(String::from("retry me")).unwrap_err();
+    ///     assert_eq!(err.into_inner(), "retry me");
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TrySendError::Full(v) | TrySendError::Disconnected(v) => v,

@@ -112,11 +112,37 @@ pub struct Builder {
 
 impl Builder {
     /// A builder for an unnamed channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let (tx, _rx) = chan::Builder::new().bounded::<u8>(1);
+    ///     tx.send(1).unwrap();
+    /// });
+    /// // Unnamed: reports name it by kind and creation line instead.
+    /// assert_eq!(report.trace().objects().next().unwrap().name(), None);
+    /// ```
     pub fn new() -> Self {
         Builder::default()
     }
 
     /// Names the channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let (_tx, rx) = chan::Builder::new().name("replies").bounded::<u8>(0);
+    ///     rx.recv().unwrap(); // nobody sends: deadlock
+    /// });
+    /// assert_eq!(report.trace().objects().next().unwrap().name(), Some("replies"));
+    /// assert!(report.to_string().contains("receiving from unbuffered chan \"replies\""));
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(Arc::from(name.into()));
         self
@@ -127,6 +153,20 @@ impl Builder {
     /// # Panics
     ///
     /// Outside a run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let (tx, rx) = chan::Builder::new().name("jobs").bounded(2);
+    ///     assert_eq!((tx.capacity(), rx.capacity()), (2, 2));
+    ///     tx.send(1).unwrap();
+    ///     tx.send(2).unwrap(); // does not block: the buffer holds 2
+    /// })
+    /// .unwrap();
+    /// ```
     #[track_caller]
     pub fn bounded<T>(self, cap: usize) -> (Sender<T>, Receiver<T>) {
         self.build(cap, Location::caller())
@@ -277,16 +317,59 @@ impl<T> Sender<T> {
     }
 
     /// How many values are buffered now. Not a scheduling point.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let (tx, rx) = chan::bounded(4);
+    ///     "ab".chars().for_each(|c| tx.send(c).unwrap());
+    ///     assert_eq!(tx.len(), 2);
+    ///     rx.recv().unwrap();
+    ///     assert_eq!(tx.len(), 1);
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn len(&self) -> usize {
         self.shared.len()
     }
 
     /// True if nothing is buffered. Not a scheduling point.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let (tx, _rx) = chan::bounded(1);
+    ///     assert!(tx.is_empty());
+    ///     tx.send(()).unwrap();
+    ///     assert!(!tx.is_empty());
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The buffer capacity (0 for a rendezvous channel).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let (tx, _rx) = chan::bounded::<u8>(3);
+    ///     assert_eq!(tx.capacity(), 3);
+    ///     let (rendezvous, _rx) = chan::unbuffered::<u8>();
+    ///     assert_eq!(rendezvous.capacity(), 0);
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn capacity(&self) -> usize {
         self.shared.capacity()
     }
@@ -351,22 +434,80 @@ impl<T> Receiver<T> {
     }
 
     /// An iterator that receives until the channel is closed and drained: `for v := range ch`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, go, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let (tx, rx) = chan::bounded(0);
+    ///     go(move || (1..=3).for_each(|i| tx.send(i).unwrap())); // tx dropped at the end: close
+    ///     assert_eq!(rx.iter().collect::<Vec<i32>>(), [1, 2, 3]);
+    ///     assert!(rx.recv().is_err()); // `iter` only borrowed rx; the channel is closed now
+    /// })
+    /// .unwrap();
+    /// ```
     #[track_caller]
     pub fn iter(&self) -> Iter<'_, T> {
         Iter { rx: self, at: Location::caller() }
     }
 
     /// How many values are buffered now. Not a scheduling point.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let (tx, rx) = chan::bounded(2);
+    ///     tx.send(1).unwrap();
+    ///     tx.send(2).unwrap();
+    ///     assert_eq!(rx.len(), 2);
+    ///     rx.recv().unwrap();
+    ///     assert_eq!(rx.len(), 1);
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn len(&self) -> usize {
         self.shared.len()
     }
 
     /// True if nothing is buffered. Not a scheduling point.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let (tx, rx) = chan::bounded(1);
+    ///     tx.send(7).unwrap();
+    ///     assert!(!rx.is_empty());
+    ///     rx.recv().unwrap();
+    ///     assert!(rx.is_empty());
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The buffer capacity (0 for a rendezvous channel).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let (_tx, rx) = chan::bounded::<u8>(5);
+    ///     assert_eq!(rx.capacity(), 5);
+    ///     assert_eq!(rx.len(), 0); // capacity is the room, len what is buffered
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn capacity(&self) -> usize {
         self.shared.capacity()
     }

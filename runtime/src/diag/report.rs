@@ -181,6 +181,19 @@ pub struct ThreadSnapshot {
 }
 
 /// What a thread was doing when the run ended.
+///
+/// # Examples
+///
+/// ```
+/// use gort::{diag::{Op, ThreadState}, go, sched, sim};
+///
+/// let config = sim::Config::default().with_fail_on_leak(false);
+/// let report = sim::run(&config, || {
+///     go(|| sched::park()); // nobody unparks it
+/// });
+/// assert!(matches!(report.threads()[0].state, ThreadState::Finished)); // main returned
+/// assert!(matches!(report.threads()[1].state, ThreadState::Blocked { op: Op::Park, .. }));
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ThreadState {
@@ -210,6 +223,20 @@ pub enum ThreadState {
 
 impl ThreadSnapshot {
     /// True unless the thread has finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sched, sim};
+    ///
+    /// let config = sim::Config::default().with_fail_on_leak(false);
+    /// let report = sim::run(&config, || {
+    ///     go(|| ()).join().unwrap();
+    ///     go(|| sched::park()); // never unparked: still alive when main returns
+    /// });
+    /// let alive: Vec<bool> = report.threads().iter().map(|t| t.is_alive()).collect();
+    /// assert_eq!(alive, [false, false, true]);
+    /// ```
     pub fn is_alive(&self) -> bool {
         !matches!(self.state, ThreadState::Finished)
     }
@@ -325,6 +352,21 @@ impl ReplayCheck {
     }
 
     /// True if the replay took the recorded schedule.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim;
+    ///
+    /// let config = sim::Config::default();
+    /// let program = || gort::go(|| 6 * 7).join().unwrap();
+    /// let first = sim::run(&config, program);
+    /// let same = sim::replay(&config, &first.token().to_string(), program).unwrap();
+    /// assert!(same.replay_check().unwrap().reproduced());
+    /// // A token for any program (`0`) that recorded 1 step and fingerprint 1: not this run.
+    /// let other = sim::replay(&config, "gort1:r:0:0:1:1", program).unwrap();
+    /// assert!(!other.replay_check().unwrap().reproduced());
+    /// ```
     pub fn reproduced(&self) -> bool {
         matches!(self, ReplayCheck::Reproduced)
     }
@@ -381,22 +423,76 @@ pub struct Report<T> {
 
 impl<T> Report<T> {
     /// True if main returned and nothing failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sched, sim};
+    ///
+    /// let config = sim::Config::default();
+    /// assert!(sim::run(&config, || 1).is_ok());
+    /// assert!(!sim::run(&config, || sched::park()).is_ok()); // deadlock
+    /// ```
     pub fn is_ok(&self) -> bool {
         self.outcome.is_ok()
     }
     /// The outcome: main's value, or the failure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Failure, sched, sim};
+    ///
+    /// let config = sim::Config::default();
+    /// assert_eq!(sim::run(&config, || 42).outcome(), Ok(&42));
+    /// assert_eq!(sim::run(&config, || sched::park()).outcome(), Err(&Failure::Deadlock));
+    /// ```
     pub fn outcome(&self) -> Result<&T, &Failure> {
         self.outcome.as_ref()
     }
     /// Main's value, if the run passed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sched, sim};
+    ///
+    /// let config = sim::Config::default();
+    /// assert_eq!(sim::run(&config, || "done").value(), Some(&"done"));
+    /// assert_eq!(sim::run(&config, || sched::park()).value(), None);
+    /// ```
     pub fn value(&self) -> Option<&T> {
         self.outcome.as_ref().ok()
     }
     /// The failure, if the run failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Failure, go, sched, sim};
+    ///
+    /// let config = sim::Config::default();
+    /// assert_eq!(sim::run(&config, || ()).failure(), None);
+    /// let leaky = sim::run(&config, || {
+    ///     go(|| sched::park()); // still parked when main returns
+    /// });
+    /// assert_eq!(leaky.failure(), Some(&Failure::Leak { count: 1 }));
+    /// ```
     pub fn failure(&self) -> Option<&Failure> {
         self.outcome.as_ref().err()
     }
     /// Main's value, or the failure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Failure, sim};
+    ///
+    /// let config = sim::Config::default();
+    /// assert_eq!(sim::run(&config, || 7).into_result(), Ok(7));
+    /// let err = sim::run(&config, || -> u32 { panic!("bad input") }).into_result().unwrap_err();
+    /// assert!(matches!(err, Failure::Panic(p) if p.message == "bad input"));
+    /// ```
     pub fn into_result(self) -> Result<T, Failure> {
         self.outcome
     }
@@ -405,6 +501,19 @@ impl<T> Report<T> {
     /// # Panics
     ///
     /// If the run failed, with the whole report as the message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sched, sim};
+    /// use std::panic::{AssertUnwindSafe, catch_unwind};
+    ///
+    /// let config = sim::Config::default();
+    /// assert_eq!(sim::run(&config, || 6 * 7).unwrap(), 42);
+    /// let stuck = sim::run(&config, || sched::park());
+    /// let payload = catch_unwind(AssertUnwindSafe(move || stuck.unwrap())).unwrap_err();
+    /// assert!(payload.downcast_ref::<String>().unwrap().contains("deadlock!"));
+    /// ```
     #[track_caller]
     pub fn unwrap(self) -> T {
         if self.outcome.is_err() {
@@ -413,30 +522,115 @@ impl<T> Report<T> {
         self.outcome.unwrap_or_else(|_| unreachable!())
     }
     /// Every thread of the run as it ended, main first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || go(|| ()).join().unwrap());
+    /// let names: Vec<Option<&str>> = report.threads().iter().map(|t| t.label.name()).collect();
+    /// assert_eq!(names, [Some("main"), None]);
+    /// ```
     pub fn threads(&self) -> &[ThreadSnapshot] {
         &self.threads
     }
     /// Threads other than main that were still alive at the end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sched, sim};
+    ///
+    /// let config = sim::Config::default().with_fail_on_leak(false);
+    /// let report = sim::run(&config, || {
+    ///     go(|| ()).join().unwrap(); // finished: not a leak
+    ///     sched::Builder::new().name("stuck").spawn(|| sched::park()).unwrap();
+    /// });
+    /// let leaked: Vec<Option<&str>> = report.leaked().map(|t| t.label.name()).collect();
+    /// assert_eq!(leaked, [Some("stuck")]);
+    /// ```
     pub fn leaked(&self) -> impl Iterator<Item = &ThreadSnapshot> {
         self.threads.iter().skip(1).filter(|t| t.is_alive())
     }
     /// The trace.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Op, sim, time};
+    /// use std::time::Duration;
+    ///
+    /// let report = sim::run(&sim::Config::default(), || time::sleep(Duration::from_secs(1)));
+    /// assert!(report.trace().events().any(|e| e.op == Op::Sleep(Duration::from_secs(1))));
+    /// assert_eq!(report.trace().len(), report.stats().steps);
+    /// ```
     pub fn trace(&self) -> &Trace {
         &self.trace
     }
     /// The token that replays this run with [`sim::replay`](crate::sim::replay).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim;
+    ///
+    /// let report = sim::run(&sim::Config::default().with_seed(7), || ());
+    /// assert_eq!(report.token().seed(), 7);
+    /// assert_eq!(report.token().steps(), Some(report.stats().steps));
+    /// assert!(report.token().to_string().starts_with("gort1:r:7:"));
+    /// ```
     pub fn token(&self) -> &Token {
         &self.token
     }
     /// Counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim, time};
+    /// use std::time::Duration;
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     go(|| ()).join().unwrap();
+    ///     time::sleep(Duration::from_millis(5));
+    /// });
+    /// assert_eq!(report.stats().threads, 2);
+    /// assert_eq!(report.stats().virtual_time, Duration::from_millis(5));
+    /// ```
     pub fn stats(&self) -> &Stats {
         &self.stats
     }
     /// For a replay, whether it reproduced the recorded run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::ReplayCheck, sim};
+    ///
+    /// let config = sim::Config::default();
+    /// let program = || gort::go(|| 1).join().unwrap();
+    /// let first = sim::run(&config, program);
+    /// assert_eq!(first.replay_check(), None); // not a replay
+    /// let again = sim::replay(&config, &first.token().to_string(), program).unwrap();
+    /// assert_eq!(again.replay_check(), Some(&ReplayCheck::Reproduced));
+    /// ```
     pub fn replay_check(&self) -> Option<&ReplayCheck> {
         self.replay.as_ref()
     }
-    /// Drops the value, keeping everything else (to report on several runs uniformly).
+    /// Maps main's value with `f`, keeping everything else (the trace, token, threads).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Failure, sched, sim};
+    ///
+    /// let config = sim::Config::default();
+    /// let report = sim::run(&config, || vec!["a", "b"]).map(|v| v.len());
+    /// assert_eq!(report.value(), Some(&2));
+    /// let stuck = sim::run(&config, || sched::park()).map(|()| 0);
+    /// assert_eq!(stuck.failure(), Some(&Failure::Deadlock)); // failure and trace are kept
+    /// ```
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Report<U> {
         Report {
             outcome: self.outcome.map(f),
@@ -458,12 +652,19 @@ impl<T> fmt::Display for Report<T> {
             Ok(_) => {
                 write!(
                     f,
-                    "ok: main returned at {} after {} steps ({} green threads); token {}",
+                    "ok: main returned at {} after {} steps ({} green thread{}); token {}",
                     DisplayDuration(self.stats.virtual_time),
                     self.stats.steps,
                     self.stats.threads,
+                    if self.stats.threads == 1 { "" } else { "s" },
                     self.token
                 )?;
+                for t in self.leaked() {
+                    write!(
+                        f,
+                        "\nstill alive when main returned (leaks are not failing this run):\n{t}"
+                    )?;
+                }
                 if let Some(check) = &self.replay {
                     write!(f, "\n{check}")?;
                 }
@@ -475,9 +676,6 @@ impl<T> fmt::Display for Report<T> {
         writeln!(f)?;
         let shown: Vec<&ThreadSnapshot> = match failure {
             Failure::Leak { .. } => self.leaked().collect(),
-            Failure::Panic(p) => {
-                self.threads.iter().filter(|t| t.label.id == p.thread.id || t.is_alive()).collect()
-            }
             _ => self.threads.iter().filter(|t| t.is_alive()).collect(),
         };
         for t in &shown {

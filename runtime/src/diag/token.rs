@@ -35,18 +35,62 @@ pub struct Token {
 
 impl Token {
     /// The seed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Token, sim};
+    ///
+    /// let token: Token = "gort1:r:ff:0:-:-".parse().unwrap();
+    /// assert_eq!(token.seed(), 255); // the seed is hex in the string form
+    /// let report = sim::run(&sim::Config::default().with_seed(12), || ());
+    /// assert_eq!(report.token().seed(), 12);
+    /// ```
     pub fn seed(&self) -> u64 {
         self.seed
     }
     /// The strategy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Token, sim::Strategy};
+    ///
+    /// let pct: Token = "gort1:p2.50:1:0:-:-".parse().unwrap();
+    /// assert_eq!(pct.strategy(), Strategy::Pct { depth: 2, horizon: 50 });
+    /// let random: Token = "gort1:r:1:0:-:-".parse().unwrap();
+    /// assert_eq!(random.strategy(), Strategy::Random);
+    /// ```
     pub fn strategy(&self) -> Strategy {
         self.strategy
     }
     /// How many events the recorded run had, if known.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Token, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || gort::go(|| ()).join().unwrap());
+    /// assert_eq!(report.token().steps(), Some(report.stats().steps));
+    /// let unknown: Token = "gort1:r:0:0:-:-".parse().unwrap();
+    /// assert_eq!(unknown.steps(), None);
+    /// ```
     pub fn steps(&self) -> Option<u64> {
         self.steps
     }
     /// The recorded run's trace fingerprint, if known.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Token, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || gort::go(|| ()).join().unwrap());
+    /// assert_eq!(report.token().fingerprint(), Some(report.trace().fingerprint()));
+    /// let unknown: Token = "gort1:r:0:0:-:-".parse().unwrap();
+    /// assert_eq!(unknown.fingerprint(), None);
+    /// ```
     pub fn fingerprint(&self) -> Option<u64> {
         self.fingerprint
     }

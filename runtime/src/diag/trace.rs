@@ -26,8 +26,6 @@ use crate::sched::ThreadId;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Op {
-    /// The thread ran for the first time.
-    Start,
     /// The thread spawned the given thread.
     Spawn(ThreadId),
     /// `yield_now()`.
@@ -68,7 +66,6 @@ impl Op {
     /// A stable numeric code for the trace fingerprint (independent of `Debug` output).
     fn code(self) -> (u64, u64) {
         match self {
-            Op::Start => (1, 0),
             Op::Spawn(t) => (2, t.as_u64()),
             Op::Yield => (3, 0),
             Op::Send => (4, 0),
@@ -93,7 +90,6 @@ impl Op {
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Op::Start => f.write_str("start"),
             Op::Spawn(t) => write!(f, "go {t}"),
             Op::Yield => f.write_str("yield"),
             Op::Send => f.write_str("send"),
@@ -192,18 +188,72 @@ pub struct ObjectMeta {
 
 impl ObjectMeta {
     /// The object's id within its run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let _first = chan::bounded::<u8>(0);
+    ///     let _second = chan::bounded::<u8>(0);
+    /// });
+    /// let ids: Vec<_> = report.trace().objects().map(|o| o.id()).collect();
+    /// assert!(ids[0] < ids[1]); // handed out in creation order
+    /// assert_eq!(report.trace().object(ids[1]).unwrap().id(), ids[1]);
+    /// ```
     pub fn id(&self) -> ObjectId {
         self.id
     }
     /// Its kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, diag::ObjectKind, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let _ch = chan::unbuffered::<u8>();
+    /// });
+    /// let meta = report.trace().objects().next().unwrap();
+    /// assert_eq!(meta.kind(), ObjectKind::Channel { capacity: 0 });
+    /// ```
     pub fn kind(&self) -> ObjectKind {
         self.kind
     }
     /// The name given at creation, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let _named = chan::Builder::new().name("events").bounded::<u8>(1);
+    ///     let _anonymous = chan::bounded::<u8>(1);
+    /// });
+    /// let names: Vec<Option<&str>> = report.trace().objects().map(|o| o.name()).collect();
+    /// assert_eq!(names, [Some("events"), None]);
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
     /// Where it was created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let line = line!() + 1;
+    ///     let _ch = chan::bounded::<u8>(0);
+    ///     line
+    /// });
+    /// let meta = report.trace().objects().next().unwrap();
+    /// assert_eq!(meta.created().line(), *report.value().unwrap());
+    /// assert_eq!(meta.created().file(), file!());
+    /// ```
     pub fn created(&self) -> &'static Location<'static> {
         self.created
     }
@@ -272,18 +322,70 @@ pub struct ThreadLabel {
 
 impl ThreadLabel {
     /// The thread's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sched, sim};
+    ///
+    /// let config = sim::Config::default();
+    /// let report = sim::run(&config, || go(|| sched::current().id()).join().unwrap());
+    /// let child = report.trace().threads().nth(1).unwrap();
+    /// assert_eq!(child.id(), *report.value().unwrap());
+    /// assert_eq!(child.id().as_u64(), 2);
+    /// ```
     pub fn id(&self) -> ThreadId {
         self.id
     }
     /// Its name, if it was given one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sched, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     go(|| ()).join().unwrap();
+    ///     sched::Builder::new().name("db").spawn(|| ()).unwrap().join().unwrap();
+    /// });
+    /// let names: Vec<Option<&str>> = report.trace().threads().map(|t| t.name()).collect();
+    /// assert_eq!(names, [Some("main"), None, Some("db")]);
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
     /// Where `go` (or `run`, for main) was called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let line = line!() + 1;
+    ///     go(|| ()).join().unwrap();
+    ///     line
+    /// });
+    /// let child = report.trace().threads().nth(1).unwrap();
+    /// assert_eq!(child.spawn_site().line(), *report.value().unwrap());
+    /// ```
     pub fn spawn_site(&self) -> &'static Location<'static> {
         self.spawn_site
     }
     /// The thread that spawned it (`None` for main).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     go(|| go(|| ()).join().unwrap()).join().unwrap(); // main spawns #2, which spawns #3
+    /// });
+    /// let parents: Vec<Option<u64>> =
+    ///     report.trace().threads().map(|t| t.parent().map(|p| p.as_u64())).collect();
+    /// assert_eq!(parents, [None, Some(1), Some(2)]);
+    /// ```
     pub fn parent(&self) -> Option<ThreadId> {
         self.parent
     }
@@ -332,15 +434,25 @@ impl Trace {
         Trace { hash: FNV_OFFSET, limit, ..Default::default() }
     }
 
-    pub(crate) fn push(&mut self, event: Event) {
-        let (op, arg) = event.op.code();
+    /// Folds an event into the fingerprint and keeps it if the limit allows.
+    #[inline]
+    pub(crate) fn record(
+        &mut self,
+        step: u64,
+        now_nanos: u64,
+        thread: ThreadId,
+        op: Op,
+        object: Option<ObjectId>,
+        location: &'static Location<'static>,
+    ) {
+        let (code, arg) = op.code();
         let mut h = self.hash;
         for word in [
-            event.time.as_nanos() as u64,
-            event.thread.as_u64() << 8 | op,
+            now_nanos,
+            thread.as_u64() << 8 | code,
             arg,
-            event.object.map_or(0, |o| u64::from(o.0) + 1),
-            u64::from(event.location.line()) << 32 | u64::from(event.location.column()),
+            object.map_or(0, |o| u64::from(o.0) + 1),
+            u64::from(location.line()) << 32 | u64::from(location.column()),
         ] {
             h = mix(h, word);
         }
@@ -353,56 +465,188 @@ impl Trace {
             self.events.pop_front();
             self.dropped += 1;
         }
-        self.events.push_back(event);
+        let time = Duration::from_nanos(now_nanos);
+        self.events.push_back(Event { step, time, thread, op, object, location });
     }
 
     /// The kept events, oldest first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, diag::Op, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let (tx, rx) = chan::bounded(1);
+    ///     tx.send(1).unwrap();
+    ///     rx.recv().unwrap()
+    /// });
+    /// let ops: Vec<Op> = report.trace().events().map(|e| e.op).collect();
+    /// let at = |op| ops.iter().position(|o| *o == op).unwrap();
+    /// assert!(at(Op::Send) < at(Op::Recv)); // oldest first
+    /// ```
     pub fn events(&self) -> impl DoubleEndedIterator<Item = &Event> + ExactSizeIterator {
         self.events.iter()
     }
 
     /// How many events happened in all (kept or not).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim};
+    ///
+    /// let config = sim::Config::default().with_trace_limit(1);
+    /// let report = sim::run(&config, || go(|| ()).join().unwrap());
+    /// assert_eq!(report.trace().events().len(), 1); // only one is kept...
+    /// assert_eq!(report.trace().len(), report.stats().steps); // ...but all are counted
+    /// ```
     pub fn len(&self) -> u64 {
         self.dropped + self.events.len() as u64
     }
 
     /// True if nothing happened.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Trace, sim};
+    ///
+    /// assert!(Trace::default().is_empty());
+    /// let config = sim::Config::default().with_trace_limit(0);
+    /// let report = sim::run(&config, || ());
+    /// assert_eq!(report.trace().events().len(), 0); // nothing kept,
+    /// assert!(!report.trace().is_empty()); // but main's exit happened
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// How many of the oldest events were not kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Op, sched, sim};
+    ///
+    /// let config = sim::Config::default().with_trace_limit(2);
+    /// let report = sim::run(&config, || (0..5).for_each(|_| sched::yield_now()));
+    /// let trace = report.trace();
+    /// assert_eq!(trace.events().len(), 2); // only the last 2 events are kept
+    /// assert_eq!(trace.dropped(), trace.len() - 2);
+    /// assert_eq!(trace.events().last().unwrap().op, Op::Exit);
+    /// ```
     pub fn dropped(&self) -> u64 {
         self.dropped
     }
 
     /// A 64-bit fingerprint of every event (time, thread, operation, object, line and
     /// column): two runs with the same fingerprint took the same schedule.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sim, time};
+    /// use std::time::Duration;
+    ///
+    /// fn nap(ms: u64) {
+    ///     time::sleep(Duration::from_millis(ms));
+    /// }
+    /// let config = sim::Config::default();
+    /// let (a, b) = (sim::run(&config, || nap(1)), sim::run(&config, || nap(1)));
+    /// let c = sim::run(&config, || nap(2));
+    /// assert_eq!(a.trace().fingerprint(), b.trace().fingerprint());
+    /// assert_ne!(a.trace().fingerprint(), c.trace().fingerprint());
+    /// ```
     pub fn fingerprint(&self) -> u64 {
         self.hash
     }
 
     /// Every object created during the run, in creation order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let _a = chan::Builder::new().name("a").bounded::<u8>(0);
+    ///     let _b = chan::Builder::new().name("b").bounded::<u8>(1);
+    /// });
+    /// let names: Vec<&str> = report.trace().objects().map(|o| o.name().unwrap()).collect();
+    /// assert_eq!(names, ["a", "b"]);
+    /// ```
     pub fn objects(&self) -> impl Iterator<Item = &ObjectMeta> {
         self.objects.iter()
     }
 
     /// The object with this id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, diag::Op, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let (tx, rx) = chan::Builder::new().name("jobs").bounded(1);
+    ///     tx.send(1).unwrap();
+    ///     rx.recv().unwrap()
+    /// });
+    /// let recv = report.trace().events().find(|e| e.op == Op::Recv).unwrap();
+    /// assert_eq!(report.trace().object(recv.object.unwrap()).unwrap().name(), Some("jobs"));
+    /// ```
     pub fn object(&self, id: ObjectId) -> Option<&ObjectMeta> {
         self.objects.get(id.0 as usize)
     }
 
     /// Every green thread of the run, in spawn order (main first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sched, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     go(|| ()).join().unwrap();
+    ///     sched::Builder::new().name("second").spawn(|| ()).unwrap().join().unwrap();
+    /// });
+    /// let labels: Vec<String> = report.trace().threads().map(|t| t.to_string()).collect();
+    /// assert_eq!(labels, ["#1 main", "#2", "#3 second"]);
+    /// ```
     pub fn threads(&self) -> impl Iterator<Item = &ThreadLabel> {
         self.threads.iter()
     }
 
     /// The thread with this id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Op, sched, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let worker = sched::Builder::new().name("worker");
+    ///     worker.spawn(|| sched::yield_now()).unwrap().join().unwrap();
+    /// });
+    /// let yielded = report.trace().events().find(|e| e.op == Op::Yield).unwrap();
+    /// assert_eq!(report.trace().thread(yielded.thread).unwrap().name(), Some("worker"));
+    /// ```
     pub fn thread(&self, id: ThreadId) -> Option<&ThreadLabel> {
         self.threads.get(id.index())
     }
 
     /// A lane chart of the last `tail` events, one column per thread; see [`Timeline`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || go(|| ()).join().unwrap());
+    /// let chart = report.trace().timeline(3).to_string();
+    /// assert_eq!(chart.lines().count(), 1 + 3); // a header, then the last 3 events
+    /// assert!(chart.lines().last().unwrap().contains("exit"));
+    /// ```
     pub fn timeline(&self, tail: usize) -> Timeline<'_> {
         Timeline { trace: self, tail }
     }

@@ -40,6 +40,20 @@ pub struct ThreadId(pub(crate) u64);
 
 impl ThreadId {
     /// The id as a number.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sched, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     assert_eq!(sched::current().id().as_u64(), 1); // main
+    ///     let hs: Vec<_> = (0..2).map(|_| go(|| ())).collect();
+    ///     let ids: Vec<u64> = hs.iter().map(|h| h.thread().id().as_u64()).collect();
+    ///     assert_eq!(ids, [2, 3]); // in spawn order
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn as_u64(self) -> u64 {
         self.0
     }

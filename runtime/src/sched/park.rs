@@ -35,12 +35,39 @@ pub struct Thread {
 
 impl Thread {
     /// The thread's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sched, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let h = go(|| sched::current().id());
+    ///     let id = h.thread().id();
+    ///     assert_eq!(h.join().unwrap(), id); // the same thread, seen from inside
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn id(&self) -> ThreadId {
         self.id
     }
 
     /// The thread's name: "main" for the root thread, the [`Builder`](super::Builder) name
     /// for others, `None` if it has none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sched, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     assert_eq!(sched::current().name(), Some("main"));
+    ///     let named = sched::Builder::new().name("io").spawn(|| ()).unwrap();
+    ///     assert_eq!(named.thread().name(), Some("io"));
+    ///     assert_eq!(go(|| ()).thread().name(), None);
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
@@ -54,6 +81,21 @@ impl Thread {
     /// # Panics
     ///
     /// Outside a run, or if the thread belongs to another run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Failure, sched, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let me = sched::current();
+    ///     me.unpark();
+    ///     me.unpark(); // permits do not add up: still one
+    ///     sched::park(); // returns at once, consuming the permit
+    ///     sched::park(); // no permit left: blocks forever
+    /// });
+    /// assert_eq!(report.failure(), Some(&Failure::Deadlock));
+    /// ```
     #[track_caller]
     pub fn unpark(&self) {
         rt::unpark(self, Location::caller());
@@ -87,7 +129,8 @@ pub fn current() -> Thread {
 
 /// Blocks the calling green thread until [`Thread::unpark`] is called on it.
 ///
-/// If an unpark already happened since the last park, returns at once and consumes it.
+/// A scheduling point. If an unpark already happened since the last park, returns at once
+/// and consumes it.
 /// While parked the thread is not runnable: if every thread is parked or blocked and no timer
 /// is pending, the run ends with a deadlock report that shows this thread parked at this call.
 ///
@@ -106,5 +149,7 @@ pub fn current() -> Thread {
 /// ```
 #[track_caller]
 pub fn park() {
-    rt::park(Op::Park, None, Location::caller());
+    let at = Location::caller();
+    rt::point(Op::Park, None, at);
+    rt::park(Op::Park, None, at);
 }

@@ -13,6 +13,19 @@ use crate::diag::{Op, PanicReport};
 /// The smallest stack a green thread may ask for: 16 KiB.
 ///
 /// Smaller stacks overflow inside the runtime's own bookkeeping (panic handling, formatting).
+///
+/// # Examples
+///
+/// ```
+/// use gort::{sched::{Builder, MIN_STACK_SIZE, SpawnError}, sim};
+///
+/// sim::run(&sim::Config::default(), || {
+///     Builder::new().stack_size(MIN_STACK_SIZE).spawn(|| ()).unwrap().join().unwrap();
+///     let err = Builder::new().stack_size(MIN_STACK_SIZE - 1).spawn(|| ()).unwrap_err();
+///     assert_eq!(err, SpawnError::StackTooSmall { requested: MIN_STACK_SIZE - 1 });
+/// })
+/// .unwrap();
+/// ```
 pub const MIN_STACK_SIZE: usize = 16 * 1024;
 
 /// Starts `f` on a new green thread and returns a handle to its result: Go's `go f()`.
@@ -77,11 +90,35 @@ pub struct Builder {
 
 impl Builder {
     /// A builder for an unnamed thread with the default stack size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sched::{self, Builder}, sim};
+    ///
+    /// let unnamed = sim::run(&sim::Config::default(), || {
+    ///     let h = Builder::new().spawn(|| sched::current().name().is_none()).unwrap();
+    ///     h.join().unwrap()
+    /// });
+    /// assert!(unnamed.unwrap());
+    /// ```
     pub fn new() -> Self {
         Builder::default()
     }
 
     /// Names the thread; the name appears in deadlock, leak and panic reports and timelines.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Failure, sched::{self, Builder}, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     Builder::new().name("poller").spawn(|| sched::park()).unwrap(); // never unparked
+    /// });
+    /// assert_eq!(report.failure(), Some(&Failure::Leak { count: 1 }));
+    /// assert!(report.to_string().contains("green thread #2 \"poller\" [park]"));
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -89,6 +126,21 @@ impl Builder {
 
     /// Sets the stack size in bytes (rounded up to whole pages). The stack costs address
     /// space, not memory: only the pages a thread touches are resident.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sched::Builder, sim};
+    ///
+    /// let sum = sim::run(&sim::Config::default(), || {
+    ///     let big = || {
+    ///         let buf = std::hint::black_box([1u8; 512 * 1024]); // over the default 256 KiB
+    ///         buf.iter().map(|&b| u32::from(b)).sum::<u32>()
+    ///     };
+    ///     Builder::new().stack_size(4 << 20).spawn(big).unwrap().join().unwrap()
+    /// });
+    /// assert_eq!(sum.unwrap(), 512 * 1024);
+    /// ```
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self
@@ -100,6 +152,19 @@ impl Builder {
     ///
     /// [`SpawnError::StackTooSmall`] if the stack size is under [`MIN_STACK_SIZE`];
     /// [`SpawnError::OutsideRun`] if called outside a run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sched::{Builder, SpawnError}, sim};
+    ///
+    /// let five = sim::run(&sim::Config::default(), || {
+    ///     Builder::new().name("five").spawn(|| 5).unwrap().join().unwrap()
+    /// });
+    /// assert_eq!(five.unwrap(), 5);
+    /// // Outside a run, spawn returns an error where `go` would panic.
+    /// assert_eq!(Builder::new().spawn(|| ()).unwrap_err(), SpawnError::OutsideRun);
+    /// ```
     #[track_caller]
     pub fn spawn<F, T>(self, f: F) -> Result<JoinHandle<T>, SpawnError>
     where
@@ -259,6 +324,20 @@ impl<T> JoinHandle<T> {
     /// # Panics
     ///
     /// Outside a run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let ok = go(|| 2 + 2);
+    ///     let bad = go(|| -> i32 { panic!("oops") });
+    ///     assert_eq!(ok.join().unwrap(), 4);
+    ///     assert_eq!(bad.join().unwrap_err().message(), "oops");
+    /// });
+    /// assert!(report.is_ok()); // a panic handed to a joiner does not fail the run
+    /// ```
     #[track_caller]
     pub fn join(self) -> Result<T, PanicError> {
         let at = Location::caller();
@@ -281,11 +360,42 @@ impl<T> JoinHandle<T> {
     }
 
     /// The thread this handle belongs to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sched::Builder, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let h = Builder::new().name("worker").spawn(|| ()).unwrap();
+    ///     assert_eq!(h.thread().name(), Some("worker"));
+    ///     assert_eq!(h.thread().id().as_u64(), 2);
+    ///     h.join().unwrap();
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn thread(&self) -> &Thread {
         &self.thread
     }
 
     /// True once the thread has finished (returned or panicked). Not a scheduling point.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, go, sim, time};
+    /// use std::time::Duration;
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let (tx, rx) = chan::bounded::<()>(0);
+    ///     let h = go(move || rx.recv().unwrap());
+    ///     assert!(!h.is_finished()); // it waits for our send
+    ///     tx.send(()).unwrap();
+    ///     time::sleep(Duration::from_millis(1)); // meanwhile it runs to its end
+    ///     assert!(h.is_finished());
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.slot.lock().result.is_some()
     }
@@ -341,22 +451,74 @@ impl PanicError {
         PanicError(Box::new(PanicInner { report, thread, payload }))
     }
 
-    /// The panic message (`"explicit panic"`-style placeholder if it was not a string).
+    /// The panic message (`"Box<dyn Any>"` if the payload was neither a `&str` nor a `String`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let err = go(|| panic!("{} is not a number", "x")).join().unwrap_err();
+    ///     assert_eq!(err.message(), "x is not a number");
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn message(&self) -> &str {
         &self.0.report.message
     }
 
     /// The thread that panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sched::Builder, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let h = Builder::new().name("parser").spawn(|| panic!("bad token")).unwrap();
+    ///     let err = h.join().unwrap_err();
+    ///     assert_eq!(err.thread().name(), Some("parser"));
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn thread(&self) -> &Thread {
         &self.0.thread
     }
 
     /// The full report: thread, spawn site, message and location.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let line = line!() + 1;
+    ///     let err = go(|| panic!("boom")).join().unwrap_err();
+    ///     let report = err.report();
+    ///     assert_eq!((report.message.as_str(), report.thread.id().as_u64()), ("boom", 2));
+    ///     assert!(report.location.as_deref().unwrap().contains(&format!(":{line}:")));
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn report(&self) -> &PanicReport {
         &self.0.report
     }
 
     /// The original panic payload, e.g. for [`std::panic::resume_unwind`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim};
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let err = go(|| std::panic::panic_any(42_u32)).join().unwrap_err();
+    ///     assert_eq!(*err.into_panic().downcast::<u32>().unwrap(), 42);
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn into_panic(self) -> Box<dyn Any + Send> {
         self.0.payload
     }

@@ -58,17 +58,49 @@ impl Default for Config {
 
 impl Config {
     /// The same as `Config::default()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim::Config;
+    ///
+    /// assert_eq!(Config::new(), Config::default());
+    /// assert_eq!(Config::new().max_steps(), 100_000);
+    /// ```
     pub fn new() -> Self {
         Config::default()
     }
 
     /// The seed: with the strategy, it names the schedule.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim::{self, Config}};
+    ///
+    /// let program = || go(|| ()).join().unwrap();
+    /// let a = sim::run(&Config::new().with_seed(9), program);
+    /// let b = sim::run(&Config::new().with_seed(9), program);
+    /// assert_eq!(a.trace().fingerprint(), b.trace().fingerprint()); // same seed, same schedule
+    /// assert_eq!(a.token().seed(), 9);
+    /// ```
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
     }
 
     /// The scheduling strategy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim::{self, Config, Strategy}};
+    ///
+    /// let config = Config::new().with_strategy(Strategy::Pct { depth: 2, horizon: 50 });
+    /// let report = sim::run(&config, || go(|| 1).join().unwrap());
+    /// assert_eq!(report.token().strategy(), Strategy::Pct { depth: 2, horizon: 50 });
+    /// assert!(report.token().to_string().starts_with("gort1:p2.50:"));
+    /// ```
     pub fn with_strategy(mut self, strategy: Strategy) -> Self {
         self.strategy = strategy;
         self
@@ -79,6 +111,20 @@ impl Config {
     /// # Panics
     ///
     /// If `n` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim::{self, Config}, time};
+    /// use std::time::Duration;
+    ///
+    /// let elapsed = sim::run(&Config::new().with_processors(2), || {
+    ///     let hs: Vec<_> = (0..2).map(|_| go(|| time::work(Duration::from_secs(1)))).collect();
+    ///     hs.into_iter().for_each(|h| h.join().unwrap());
+    ///     time::now().elapsed_since_start()
+    /// });
+    /// assert_eq!(elapsed.unwrap(), Duration::from_secs(1)); // two processors: the work overlaps
+    /// ```
     pub fn with_processors(mut self, n: usize) -> Self {
         assert!(n > 0, "gort: a run needs at least one processor (with_processors(0))");
         self.processors = n;
@@ -86,6 +132,20 @@ impl Config {
     }
 
     /// The most events a run may record before it ends with a step-limit report (livelock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{chan, diag::Failure, sched, sim::{self, Config}};
+    ///
+    /// let report = sim::run(&Config::new().with_max_steps(1_000), || {
+    ///     let (_tx, rx) = chan::bounded::<u8>(1);
+    ///     while rx.try_recv().is_err() {
+    ///         sched::yield_now(); // a livelock: spins on a value nobody sends
+    ///     }
+    /// });
+    /// assert_eq!(report.failure(), Some(&Failure::StepLimit { limit: 1_000 }));
+    /// ```
     pub fn with_max_steps(mut self, steps: u64) -> Self {
         self.max_steps = steps;
         self
@@ -93,6 +153,19 @@ impl Config {
 
     /// The latest virtual time a run may reach before it ends with a time-limit report
     /// (a forgotten ticker, a sleep loop that never ends).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Failure, sim::{self, Config}, time};
+    /// use std::time::Duration;
+    ///
+    /// let config = Config::new().with_max_time(Duration::from_secs(60));
+    /// let report = sim::run(&config, || loop {
+    ///     time::sleep(Duration::from_secs(1)); // a ticker nobody stops
+    /// });
+    /// assert_eq!(report.failure(), Some(&Failure::TimeLimit { limit: Duration::from_secs(60) }));
+    /// ```
     pub fn with_max_time(mut self, limit: Duration) -> Self {
         self.max_time = limit;
         self
@@ -100,6 +173,19 @@ impl Config {
 
     /// How long (wall clock) one green thread may run without reaching a scheduling point
     /// before the watchdog prints a report and aborts the process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sim::{self, Config}, time};
+    /// use std::time::Duration;
+    ///
+    /// let config = Config::new().with_watchdog(Duration::from_secs(2));
+    /// assert_eq!(config.watchdog(), Duration::from_secs(2));
+    /// // Wall-clock time: ten minutes of virtual sleep take no real time and do not trip it.
+    /// let report = sim::run(&config, || time::sleep(Duration::from_secs(600)));
+    /// assert!(report.is_ok());
+    /// ```
     pub fn with_watchdog(mut self, limit: Duration) -> Self {
         self.watchdog = limit;
         self
@@ -110,6 +196,22 @@ impl Config {
     /// # Panics
     ///
     /// If `bytes` is under [`MIN_STACK_SIZE`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{go, sim::{self, Config}};
+    ///
+    /// let config = Config::new().with_stack_size(4 << 20);
+    /// let sum = sim::run(&config, || {
+    ///     let big = || {
+    ///         let buf = std::hint::black_box([1u8; 512 * 1024]); // over the default 256 KiB
+    ///         buf.iter().map(|&b| u32::from(b)).sum::<u32>()
+    ///     };
+    ///     go(big).join().unwrap() // no Builder::stack_size: the config's 4 MiB applies
+    /// });
+    /// assert_eq!(sum.unwrap(), 512 * 1024);
+    /// ```
     pub fn with_stack_size(mut self, bytes: usize) -> Self {
         assert!(
             bytes >= MIN_STACK_SIZE,
@@ -122,6 +224,18 @@ impl Config {
 
     /// How many of the most recent events the trace keeps (0 keeps none; the fingerprint
     /// still covers all of them).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sched, sim::{self, Config}};
+    ///
+    /// let report = sim::run(&Config::new().with_trace_limit(2), || {
+    ///     (0..5).for_each(|_| sched::yield_now());
+    /// });
+    /// assert_eq!(report.trace().events().len(), 2); // the 2 most recent events
+    /// assert_eq!(report.trace().len(), report.stats().steps); // every event still counted
+    /// ```
     pub fn with_trace_limit(mut self, events: usize) -> Self {
         self.trace_limit = events;
         self
@@ -129,36 +243,118 @@ impl Config {
 
     /// Whether threads still alive when main returns fail the run (default) or are only
     /// listed in the report.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{diag::Failure, go, sched, sim::{self, Config}};
+    ///
+    /// let program = || {
+    ///     go(|| sched::park()); // never unparked: leaks
+    /// };
+    /// let strict = sim::run(&Config::new(), program);
+    /// assert_eq!(strict.failure(), Some(&Failure::Leak { count: 1 }));
+    /// let lenient = sim::run(&Config::new().with_fail_on_leak(false), program);
+    /// assert!(lenient.is_ok());
+    /// assert_eq!(lenient.leaked().count(), 1);
+    /// ```
     pub fn with_fail_on_leak(mut self, fail: bool) -> Self {
         self.fail_on_leak = fail;
         self
     }
 
     /// The seed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim::Config;
+    ///
+    /// assert_eq!(Config::new().seed(), 0);
+    /// assert_eq!(Config::new().with_seed(5).seed(), 5);
+    /// ```
     pub fn seed(&self) -> u64 {
         self.seed
     }
     /// The strategy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim::{Config, Strategy};
+    ///
+    /// assert_eq!(Config::new().strategy(), Strategy::Random);
+    /// let pct = Strategy::Pct { depth: 3, horizon: 100 };
+    /// assert_eq!(Config::new().with_strategy(pct).strategy(), pct);
+    /// ```
     pub fn strategy(&self) -> Strategy {
         self.strategy
     }
     /// The number of virtual processors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim::Config;
+    ///
+    /// assert_eq!(Config::new().processors(), 1);
+    /// assert_eq!(Config::new().with_processors(8).processors(), 8);
+    /// ```
     pub fn processors(&self) -> usize {
         self.processors
     }
     /// The step limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim::Config;
+    ///
+    /// assert_eq!(Config::new().max_steps(), 100_000);
+    /// assert_eq!(Config::new().with_max_steps(500).max_steps(), 500);
+    /// ```
     pub fn max_steps(&self) -> u64 {
         self.max_steps
     }
     /// The virtual-time limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim::Config;
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(Config::new().max_time(), Duration::from_secs(3600));
+    /// assert_eq!(Config::new().with_max_time(Duration::ZERO).max_time(), Duration::ZERO);
+    /// ```
     pub fn max_time(&self) -> Duration {
         self.max_time
     }
     /// The watchdog's wall-clock limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim::Config;
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(Config::new().watchdog(), Duration::from_secs(5));
+    /// let patient = Config::new().with_watchdog(Duration::from_secs(30));
+    /// assert_eq!(patient.watchdog(), Duration::from_secs(30));
+    /// ```
     pub fn watchdog(&self) -> Duration {
         self.watchdog
     }
     /// The default stack size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim::Config;
+    ///
+    /// assert_eq!(Config::new().stack_size(), 256 * 1024);
+    /// assert_eq!(Config::new().with_stack_size(1 << 20).stack_size(), 1 << 20);
+    /// ```
     pub fn stack_size(&self) -> usize {
         self.stack_size
     }

@@ -22,7 +22,7 @@ use super::strategy::Scheduler;
 use super::timers::{Processors, TimerAction, Timers};
 use super::{Config, Stats};
 use crate::diag::{
-    Event, Failure, Heartbeat, ObjectId, ObjectKind, ObjectMeta, Op, PanicReport, ThreadLabel,
+    Failure, Heartbeat, ObjectId, ObjectKind, ObjectMeta, Op, PanicReport, ThreadLabel,
     ThreadSnapshot, ThreadState, Trace, panic_hook,
 };
 use crate::sched::rt::{ObjRef, outside_run_message};
@@ -225,9 +225,11 @@ impl Sim {
         if self.teardown.get() {
             return;
         }
+        // Checked before borrowing the state: a panic here must reach the panic hook, which
+        // needs the state to record where it happened.
+        let object = object.map(|o| self.check_object(o, at));
         let switch = {
             let mut st = self.state.borrow_mut();
-            let object = object.map(|o| st.check_object(o, self.run_id, at));
             let me = st.current;
             st.threads[me].last_point = at;
             st.event(me, op, object, at);
@@ -247,25 +249,35 @@ impl Sim {
     }
 
     pub(crate) fn yield_now(&self, at: &'static Location<'static>) {
+        self.deprioritize();
+        self.point(Op::Yield, None, at);
+    }
+
+    /// PCT: a thread that yields (or sleeps zero) goes below every other.
+    fn deprioritize(&self) {
         if self.teardown.get() {
             return;
         }
-        {
-            let mut st = self.state.borrow_mut();
-            let me = st.current;
-            let State { scheduler, threads, .. } = &mut *st;
-            scheduler.on_yield(&mut threads[me]);
+        let mut st = self.state.borrow_mut();
+        let me = st.current;
+        let State { scheduler, threads, .. } = &mut *st;
+        scheduler.on_yield(&mut threads[me]);
+    }
+
+    fn check_object(&self, o: ObjRef, at: &'static Location<'static>) -> ObjectId {
+        if o.run != self.run_id {
+            foreign_object(&format!("the object created at {}", o.created), at);
         }
-        self.point(Op::Yield, None, at);
+        o.id
     }
 
     pub(crate) fn park(&self, op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
         if self.teardown.get() {
             teardown_block(op, at);
         }
+        let object = object.map(|o| self.check_object(o, at));
         {
             let mut st = self.state.borrow_mut();
-            let object = object.map(|o| st.check_object(o, self.run_id, at));
             let me = st.current;
             if std::mem::take(&mut st.threads[me].permit) {
                 return;
@@ -376,6 +388,10 @@ impl Sim {
     }
 
     pub(crate) fn sleep(&self, d: Duration, at: &'static Location<'static>) {
+        if d.is_zero() {
+            // sleep(0) is a yield_now.
+            self.deprioritize();
+        }
         self.point(Op::Sleep(d), None, at);
         if d.is_zero() || self.teardown.get() {
             return;
@@ -514,13 +530,6 @@ impl State {
         self.threads[t].last_point = at;
     }
 
-    fn check_object(&self, o: ObjRef, run: u64, at: &'static Location<'static>) -> ObjectId {
-        if o.run != run {
-            foreign_object(&format!("the object created at {}", o.created), at);
-        }
-        o.id
-    }
-
     /// Records one event: next step, trace, fingerprint, heartbeat, step limit.
     pub(crate) fn event(
         &mut self,
@@ -531,14 +540,7 @@ impl State {
     ) {
         self.step += 1;
         let step = self.step;
-        self.trace.push(Event {
-            step,
-            time: Duration::from_nanos(self.now),
-            thread: ThreadId::from_index(thread),
-            op,
-            object,
-            location: at,
-        });
+        self.trace.record(step, self.now, ThreadId::from_index(thread), op, object, at);
         self.heartbeat.beat(step, thread, at);
         if step > self.max_steps && self.failure.is_none() {
             self.failure = Some(Failure::StepLimit { limit: self.max_steps });
@@ -703,23 +705,31 @@ impl Sim {
         self.state.borrow_mut().threads[t].yielder = yielder;
     }
 
-    /// Marks thread `t` as executing until the guard drops: panics are captured for the
-    /// report, and a stack overflow is attributed to it.
-    pub(crate) fn enter_thread<'s>(
-        &'s self,
+    /// What the stack-overflow handler needs to know about thread `t` (built once per
+    /// coroutine: the strings it points to live as long as the run).
+    pub(crate) fn overflow_record(
+        &self,
         t: usize,
         guard_lo: usize,
         token: &str,
-    ) -> RunningThread<'s> {
+    ) -> crate::diag::overflow::Running {
         let st = self.state.borrow();
         let rec = &st.threads[t];
-        st.heartbeat.running(t, rec.last_point);
-        crate::diag::overflow::enter(crate::diag::overflow::Running::new(
-            &rec.label,
-            rec.stack_size,
-            guard_lo,
-            token,
-        ));
+        crate::diag::overflow::Running::new(&rec.label, rec.stack_size, guard_lo, token)
+    }
+
+    /// Marks thread `t` as executing until the guard drops: panics are captured for the
+    /// report, and a stack overflow is attributed to it.
+    pub(crate) fn enter_thread(
+        &self,
+        t: usize,
+        running: crate::diag::overflow::Running,
+    ) -> RunningThread<'_> {
+        {
+            let st = self.state.borrow();
+            st.heartbeat.running(t, st.threads[t].last_point);
+        }
+        crate::diag::overflow::enter(running);
         self.in_thread.set(true);
         RunningThread { sim: self }
     }

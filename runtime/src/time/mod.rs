@@ -42,11 +42,41 @@ pub struct Instant(Duration);
 
 impl Instant {
     /// The time since the run started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sim, time};
+    /// use std::time::Duration;
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     assert_eq!(time::now().elapsed_since_start(), Duration::ZERO);
+    ///     time::sleep(Duration::from_millis(250));
+    ///     assert_eq!(time::now().elapsed_since_start(), Duration::from_millis(250));
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn elapsed_since_start(self) -> Duration {
         self.0
     }
 
     /// The time from `earlier` to `self` (zero if `earlier` is later).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sim, time};
+    /// use std::time::Duration;
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let t0 = time::now();
+    ///     time::sleep(Duration::from_secs(2));
+    ///     let t1 = time::now();
+    ///     assert_eq!(t1.duration_since(t0), Duration::from_secs(2));
+    ///     assert_eq!(t0.duration_since(t1), Duration::ZERO); // saturates instead of panicking
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn duration_since(self, earlier: Instant) -> Duration {
         self.0.saturating_sub(earlier.0)
     }
@@ -56,6 +86,20 @@ impl Instant {
     /// # Panics
     ///
     /// Outside a run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::{sim, time};
+    /// use std::time::Duration;
+    ///
+    /// sim::run(&sim::Config::default(), || {
+    ///     let start = time::now();
+    ///     time::work(Duration::from_millis(30));
+    ///     assert_eq!(start.elapsed(), Duration::from_millis(30));
+    /// })
+    /// .unwrap();
+    /// ```
     #[track_caller]
     pub fn elapsed(self) -> Duration {
         now().duration_since(self)
