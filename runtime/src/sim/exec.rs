@@ -705,31 +705,20 @@ impl Sim {
         self.state.borrow_mut().threads[t].yielder = yielder;
     }
 
-    /// What the stack-overflow handler needs to know about thread `t` (built once per
-    /// coroutine: the strings it points to live as long as the run).
-    pub(crate) fn overflow_record(
-        &self,
-        t: usize,
-        guard_lo: usize,
-        token: &str,
-    ) -> crate::diag::overflow::Running {
-        let st = self.state.borrow();
-        let rec = &st.threads[t];
-        crate::diag::overflow::Running::new(&rec.label, rec.stack_size, guard_lo, token)
-    }
-
     /// Marks thread `t` as executing until the guard drops: panics are captured for the
     /// report, and a stack overflow is attributed to it.
-    pub(crate) fn enter_thread(
-        &self,
-        t: usize,
-        running: crate::diag::overflow::Running,
-    ) -> RunningThread<'_> {
+    pub(crate) fn enter_thread(&self, t: usize, guard_lo: usize, token: &str) -> RunningThread<'_> {
         {
             let st = self.state.borrow();
-            st.heartbeat.running(t, st.threads[t].last_point);
+            let rec = &st.threads[t];
+            st.heartbeat.running(t, rec.last_point);
+            crate::diag::overflow::enter(crate::diag::overflow::Running::new(
+                &rec.label,
+                rec.stack_size,
+                guard_lo,
+                token,
+            ));
         }
-        crate::diag::overflow::enter(running);
         self.in_thread.set(true);
         RunningThread { sim: self }
     }

@@ -144,15 +144,15 @@ unsafe fn coroutine<'a>(stack: DefaultStack, body: impl FnOnce(&Yielder<(), ()>,
 /// destructors of what they own) and returns the stacks to the pool.
 struct Coroutines<'a> {
     sim: &'a Sim,
-    slots: Vec<Option<(Co, overflow::Running)>>,
+    slots: Vec<Option<(Co, usize)>>,
 }
 
 impl<'a> Coroutines<'a> {
-    fn insert(&mut self, t: usize, co: Co, running: overflow::Running) {
+    fn insert(&mut self, t: usize, co: Co, guard_lo: usize) {
         if self.slots.len() <= t {
             self.slots.resize_with(t + 1, || None);
         }
-        self.slots[t] = Some((co, running));
+        self.slots[t] = Some((co, guard_lo));
     }
 
     fn finish(&mut self, t: usize) {
@@ -229,7 +229,7 @@ where
             // SAFETY: `body` borrows `sim`, `main_result` and `main`'s captures, all created
             // before `threads`, which unwinds the coroutine before they go away.
             let co = unsafe { coroutine(stack, body) };
-            threads.insert(0, co, sim.overflow_record(0, guard_lo, &token_text));
+            threads.insert(0, co, guard_lo);
         }
         Err(e) => sim
             .state
@@ -297,7 +297,7 @@ fn drive<'a>(sim: &'a Sim, threads: &mut Coroutines<'a>, token: &str) {
             }
         };
         let Some(t) = next else { break };
-        if threads.slots.get(t).is_none_or(Option::is_none) && !start(sim, threads, t, token) {
+        if threads.slots.get(t).is_none_or(Option::is_none) && !start(sim, threads, t) {
             continue;
         }
         {
@@ -308,8 +308,8 @@ fn drive<'a>(sim: &'a Sim, threads: &mut Coroutines<'a>, token: &str) {
                 last = t;
             }
         }
-        let (co, running) = threads.slots[t].as_mut().expect("started above");
-        let _running = sim.enter_thread(t, *running);
+        let (co, guard_lo) = threads.slots[t].as_mut().expect("started above");
+        let _running = sim.enter_thread(t, *guard_lo, token);
         if let CoroutineResult::Return(()) = co.resume(()) {
             drop(_running);
             threads.finish(t);
@@ -319,7 +319,7 @@ fn drive<'a>(sim: &'a Sim, threads: &mut Coroutines<'a>, token: &str) {
 
 /// Creates the coroutine of thread `t` on its first run. False if it could not.
 #[cold]
-fn start<'a>(sim: &'a Sim, threads: &mut Coroutines<'a>, t: usize, token: &str) -> bool {
+fn start<'a>(sim: &'a Sim, threads: &mut Coroutines<'a>, t: usize) -> bool {
     let (body, size) = {
         let mut st = sim.state.borrow_mut();
         let rec = &mut st.threads[t];
@@ -335,7 +335,7 @@ fn start<'a>(sim: &'a Sim, threads: &mut Coroutines<'a>, t: usize, token: &str) 
             };
             // SAFETY: `body` borrows only `sim`, which outlives `threads` (see `execute`).
             let co = unsafe { coroutine(stack, body) };
-            threads.insert(t, co, sim.overflow_record(t, guard_lo, token));
+            threads.insert(t, co, guard_lo);
             true
         }
         Err(e) => {
