@@ -18,12 +18,12 @@ use std::time::Duration;
 use corosensei::Yielder;
 
 use super::rng::Pcg32;
+use super::state::{State, Status, duration_nanos};
 use super::strategy::Scheduler;
 use super::timers::{Processors, TimerAction, Timers};
 use super::{Config, Stats};
 use crate::diag::{
-    Failure, Heartbeat, ObjectId, ObjectKind, ObjectMeta, Op, PanicReport, ThreadLabel,
-    ThreadSnapshot, ThreadState, Trace, panic_hook,
+    Failure, Heartbeat, ObjectId, ObjectKind, ObjectMeta, Op, PanicReport, Trace, panic_hook,
 };
 use crate::sched::rt::{ObjRef, outside_run_message};
 use crate::sched::{Thread, ThreadId};
@@ -89,74 +89,6 @@ impl Drop for Installed {
 pub(crate) fn in_green_thread() -> bool {
     try_with(|sim| sim.in_thread.get() && !sim.teardown.get()).unwrap_or(false)
 }
-
-/// One green thread's record.
-pub(crate) struct ThreadRec {
-    pub(crate) label: ThreadLabel,
-    pub(crate) status: Status,
-    /// An unpark arrived while the thread was not parked.
-    pub(crate) permit: bool,
-    /// The closure to run, until the thread first runs.
-    pub(crate) start: Option<Box<dyn FnOnce() + 'static>>,
-    /// The thread's coroutine yielder, once it has started.
-    pub(crate) yielder: *const Yielder<(), ()>,
-    pub(crate) stack_size: usize,
-    /// PCT priority: higher runs first.
-    pub(crate) priority: i64,
-    /// Bumped at every block, so a timer armed for an earlier wait cannot wake a later one.
-    pub(crate) wait_gen: u64,
-    pub(crate) last_point: &'static Location<'static>,
-}
-
-/// Where a thread is. `Runnable` threads (and only they) are in the run queue; the running
-/// thread is `Runnable` too.
-pub(crate) enum Status {
-    Runnable,
-    Blocked(Wait),
-    Finished,
-}
-
-/// What a blocked thread waits for, for reports.
-#[derive(Clone, Copy)]
-pub(crate) struct Wait {
-    pub(crate) op: Op,
-    pub(crate) object: Option<ObjectId>,
-    pub(crate) at: &'static Location<'static>,
-    pub(crate) since_step: u64,
-    pub(crate) since: u64,
-}
-
-pub(crate) struct State {
-    pub(crate) threads: Vec<ThreadRec>,
-    runq: Vec<u32>,
-    /// Index of `threads[i]` in `runq`, or `NOT_QUEUED`.
-    runq_pos: Vec<u32>,
-    /// The thread executing now (or that last executed, while in the loop).
-    pub(crate) current: usize,
-    /// The thread a scheduling point chose to run next.
-    pub(crate) next: Option<usize>,
-    scheduler: Scheduler,
-    rng: Pcg32,
-    /// Virtual nanoseconds since the start of the run.
-    now: u64,
-    timers: Timers,
-    procs: Processors,
-    pub(crate) trace: Trace,
-    step: u64,
-    pub(crate) failure: Option<Failure>,
-    pub(crate) main_done: bool,
-    /// Panics of joinable threads that nobody has joined yet.
-    unobserved: Vec<PanicReport>,
-    max_steps: u64,
-    max_time: u64,
-    default_stack: usize,
-    heartbeat: Arc<Heartbeat>,
-    pub(crate) stats: Stats,
-    /// The panic message and location the hook saw last, for the thread that panicked.
-    pub(crate) last_panic: Option<(String, Option<String>)>,
-}
-
-const NOT_QUEUED: u32 = u32::MAX;
 
 /// The executor of one run.
 pub(crate) struct Sim {
@@ -461,12 +393,6 @@ impl Sim {
     }
 }
 
-/// The location main's first events report: the start of the executor, the same for every
-/// run and replay.
-fn main_start() -> &'static Location<'static> {
-    Location::caller()
-}
-
 /// A destructor blocked while the runtime was unwinding a finished run's threads.
 #[cold]
 fn teardown_block(op: Op, at: &'static Location<'static>) -> ! {
@@ -483,220 +409,6 @@ fn foreign_object(what: &str, at: &'static Location<'static>) -> ! {
         "gort: {what} used at {at} belongs to another run; runtime objects cannot outlive the \
          run that created them (create them inside the closure passed to sim::run)"
     )
-}
-
-impl State {
-    pub(crate) fn add_thread(
-        &mut self,
-        name: Option<Arc<str>>,
-        site: &'static Location<'static>,
-        parent: Option<ThreadId>,
-        stack_size: Option<usize>,
-        start: Option<Box<dyn FnOnce() + 'static>>,
-    ) -> usize {
-        let index = self.threads.len();
-        let id = ThreadId::from_index(index);
-        let priority = self.scheduler.initial_priority(&mut self.rng);
-        let label = ThreadLabel { id, name, spawn_site: site, parent };
-        // Main's spawn site is wherever `run` was called, which differs between a run and
-        // its replay; its events start from a fixed location instead.
-        let first_point = if parent.is_none() { main_start() } else { site };
-        self.heartbeat.add_thread(&label);
-        self.trace.threads.push(label.clone());
-        self.threads.push(ThreadRec {
-            label,
-            status: Status::Blocked(Wait {
-                op: Op::Block,
-                object: None,
-                at: site,
-                since_step: 0,
-                since: 0,
-            }),
-            permit: false,
-            start,
-            yielder: ptr::null(),
-            stack_size: stack_size.unwrap_or(self.default_stack),
-            priority,
-            wait_gen: 0,
-            last_point: first_point,
-        });
-        self.runq_pos.push(NOT_QUEUED);
-        self.stats.threads += 1;
-        self.make_runnable(index);
-        index
-    }
-
-    fn last_point_of(&mut self, t: usize, at: &'static Location<'static>) {
-        self.threads[t].last_point = at;
-    }
-
-    /// Records one event: next step, trace, fingerprint, heartbeat, step limit.
-    pub(crate) fn event(
-        &mut self,
-        thread: usize,
-        op: Op,
-        object: Option<ObjectId>,
-        at: &'static Location<'static>,
-    ) {
-        self.step += 1;
-        let step = self.step;
-        self.trace.record(step, self.now, ThreadId::from_index(thread), op, object, at);
-        self.heartbeat.beat(step, thread, at);
-        if step > self.max_steps && self.failure.is_none() {
-            self.failure = Some(Failure::StepLimit { limit: self.max_steps });
-        }
-    }
-
-    pub(crate) fn fail(&mut self, failure: Failure) {
-        if self.failure.is_none() {
-            self.failure = Some(failure);
-        }
-    }
-
-    fn make_runnable(&mut self, t: usize) {
-        debug_assert_eq!(self.runq_pos[t], NOT_QUEUED);
-        self.threads[t].status = Status::Runnable;
-        self.runq_pos[t] = self.runq.len() as u32;
-        self.runq.push(t as u32);
-    }
-
-    fn remove_runnable(&mut self, t: usize) {
-        let pos = self.runq_pos[t];
-        if pos == NOT_QUEUED {
-            return;
-        }
-        self.runq.swap_remove(pos as usize);
-        if let Some(&moved) = self.runq.get(pos as usize) {
-            self.runq_pos[moved as usize] = pos;
-        }
-        self.runq_pos[t] = NOT_QUEUED;
-    }
-
-    fn block(
-        &mut self,
-        t: usize,
-        op: Op,
-        object: Option<ObjectId>,
-        at: &'static Location<'static>,
-    ) {
-        self.event(t, Op::Block, object, at);
-        self.remove_runnable(t);
-        let rec = &mut self.threads[t];
-        rec.wait_gen += 1;
-        rec.status =
-            Status::Blocked(Wait { op, object, at, since_step: self.step, since: self.now });
-    }
-
-    /// Makes a blocked thread runnable, or leaves a permit for its next park.
-    fn wake(&mut self, t: usize, at: &'static Location<'static>) {
-        match self.threads[t].status {
-            Status::Blocked(_) => {
-                self.make_runnable(t);
-                self.event(t, Op::Wake, None, at);
-            }
-            Status::Runnable => self.threads[t].permit = true,
-            Status::Finished => {}
-        }
-    }
-
-    /// Chooses the next thread among the runnable ones; `None` if there is none.
-    pub(crate) fn decide(&mut self) -> Option<usize> {
-        if self.runq.is_empty() {
-            return None;
-        }
-        let current = self.current;
-        Some(self.scheduler.pick(&self.runq, &mut self.threads, current, &mut self.rng))
-    }
-
-    /// Moves virtual time to the earliest timer and fires every timer due then, in seeded
-    /// order. Returns false if there was no timer.
-    pub(crate) fn advance_clock(&mut self) -> bool {
-        let Some(deadline) = self.timers.earliest() else { return false };
-        if deadline > self.max_time {
-            self.fail(Failure::TimeLimit { limit: Duration::from_nanos(self.max_time) });
-            return true;
-        }
-        let mut due = self.timers.pop_due(deadline);
-        if due.len() > 1 {
-            self.rng.shuffle(&mut due);
-        }
-        self.now = deadline;
-        for action in due {
-            self.fire(action);
-        }
-        true
-    }
-
-    fn fire(&mut self, action: TimerAction) {
-        match action {
-            TimerAction::Wake { thread, generation } => {
-                if self.threads[thread].wait_gen == generation {
-                    let at = self.wait_site(thread);
-                    self.wake(thread, at);
-                }
-            }
-            TimerAction::WorkDone { thread } => {
-                let at = self.wait_site(thread);
-                self.wake(thread, at);
-                if let Some((waiter, nanos)) = self.procs.release() {
-                    let deadline = self.now.saturating_add(nanos);
-                    if let Status::Blocked(wait) = &mut self.threads[waiter].status {
-                        wait.op = Op::Work(Duration::from_nanos(nanos));
-                    }
-                    self.timers.add(deadline, TimerAction::WorkDone { thread: waiter });
-                }
-            }
-        }
-    }
-
-    fn wait_site(&self, t: usize) -> &'static Location<'static> {
-        match &self.threads[t].status {
-            Status::Blocked(w) => w.at,
-            _ => self.threads[t].last_point,
-        }
-    }
-
-    pub(crate) fn now_nanos(&self) -> u64 {
-        self.now
-    }
-
-    pub(crate) fn steps(&self) -> u64 {
-        self.step
-    }
-
-    pub(crate) fn take_unobserved_panic(&mut self) -> Option<PanicReport> {
-        if self.unobserved.is_empty() { None } else { Some(self.unobserved.remove(0)) }
-    }
-
-    /// Threads that have not finished, other than main.
-    pub(crate) fn alive_others(&self) -> usize {
-        self.threads[1..].iter().filter(|t| !matches!(t.status, Status::Finished)).count()
-    }
-
-    pub(crate) fn snapshot(&self) -> Vec<ThreadSnapshot> {
-        self.threads
-            .iter()
-            .map(|t| ThreadSnapshot {
-                label: t.label.clone(),
-                state: match &t.status {
-                    Status::Runnable => ThreadState::Runnable { last_point: t.last_point },
-                    Status::Finished => ThreadState::Finished,
-                    Status::Blocked(w) => ThreadState::Blocked {
-                        op: w.op,
-                        object: w.object.and_then(|o| self.trace.object(o).cloned()),
-                        at: w.at,
-                        since_step: w.since_step,
-                        since: Duration::from_nanos(w.since),
-                        started: t.start.is_none(),
-                    },
-                },
-            })
-            .collect()
-    }
-}
-
-pub(crate) fn duration_nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Sim {

@@ -16,6 +16,7 @@ pub(crate) mod exec;
 mod explore;
 mod rng;
 mod run;
+mod state;
 mod strategy;
 mod timers;
 

@@ -9,8 +9,8 @@
 //!   initial one. A bug that needs `d` ordering constraints among `n` threads and `k` steps is
 //!   found with probability at least `1 / (n * k^(d-1))` per schedule.
 
-use super::exec::ThreadRec;
 use super::rng::Pcg32;
+use super::state::ThreadRec;
 
 /// How the deterministic executor picks the next thread.
 ///
