@@ -22,8 +22,7 @@ use parking_lot::{Mutex, MutexGuard};
 
 use super::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::diag::Op;
-use crate::sched::Thread;
-use crate::sched::rt::{self, ObjRef};
+use crate::sched::rt::{self, ObjRef, Waker};
 
 pub(super) struct Shared<T> {
     /// Protects every field of `Inner`.
@@ -42,7 +41,7 @@ struct Inner<T> {
 
 /// A blocked sender (holding its value) or receiver (waiting for one).
 struct Waiter<T> {
-    thread: Thread,
+    thread: Waker,
     slot: Mutex<Slot<T>>,
 }
 
@@ -56,7 +55,7 @@ enum Slot<T> {
 }
 
 impl<T> Waiter<T> {
-    fn new(thread: Thread, value: Option<T>) -> Arc<Self> {
+    fn new(thread: Waker, value: Option<T>) -> Arc<Self> {
         Arc::new(Waiter { thread, slot: Mutex::new(Slot::Waiting(value)) })
     }
 
@@ -145,10 +144,10 @@ impl<T> Shared<T> {
     }
 
     /// Fast path of a send: hand the value to a blocked receiver, or buffer it.
-    fn offer(&self, inner: &mut Inner<T>, mut value: T) -> Result<Option<Thread>, T> {
+    fn offer(&self, inner: &mut Inner<T>, mut value: T) -> Result<Option<Waker>, T> {
         while let Some(w) = inner.recvq.pop_front() {
             match w.deliver(value) {
-                Ok(()) => return Ok(Some(w.thread.clone())),
+                Ok(()) => return Ok(Some(w.thread)),
                 Err(back) => value = back,
             }
         }
@@ -173,7 +172,7 @@ impl<T> Shared<T> {
             Ok(woken) => {
                 drop(inner);
                 if let Some(thread) = woken {
-                    rt::unpark(&thread, at);
+                    rt::wake(thread, at);
                 }
                 Ok(())
             }
@@ -189,7 +188,7 @@ impl<T> Shared<T> {
         at: &'static Location<'static>,
     ) -> Result<(), SendError<T>> {
         // 1. Queue ourselves, holding the value, behind earlier senders.
-        let me = Waiter::new(rt::current_thread("Sender::send"), Some(value));
+        let me = Waiter::new(rt::current_waker("Sender::send"), Some(value));
         inner.sendq.push_back(me.clone());
         drop(inner);
         // 2. Park until a receiver takes the value or the last receiver leaves.
@@ -218,7 +217,7 @@ impl<T> Shared<T> {
             Ok(woken) => {
                 drop(inner);
                 if let Some(thread) = woken {
-                    rt::unpark(&thread, at);
+                    rt::wake(thread, at);
                 }
                 Ok(())
             }
@@ -228,19 +227,19 @@ impl<T> Shared<T> {
 
     /// Fast path of a receive: the oldest buffered value (refilling the buffer from the
     /// first blocked sender), or straight from a blocked sender.
-    fn take_ready(&self, inner: &mut Inner<T>) -> Option<(T, Option<Thread>)> {
+    fn take_ready(&self, inner: &mut Inner<T>) -> Option<(T, Option<Waker>)> {
         if let Some(value) = inner.buf.pop_front() {
             while let Some(w) = inner.sendq.pop_front() {
                 if let Some(next) = w.take() {
                     inner.buf.push_back(next);
-                    return Some((value, Some(w.thread.clone())));
+                    return Some((value, Some(w.thread)));
                 }
             }
             return Some((value, None));
         }
         while let Some(w) = inner.sendq.pop_front() {
             if let Some(value) = w.take() {
-                return Some((value, Some(w.thread.clone())));
+                return Some((value, Some(w.thread)));
             }
         }
         None
@@ -252,7 +251,7 @@ impl<T> Shared<T> {
         if let Some((value, woken)) = self.take_ready(&mut inner) {
             drop(inner);
             if let Some(thread) = woken {
-                rt::unpark(&thread, at);
+                rt::wake(thread, at);
             }
             return Ok(value);
         }
@@ -269,7 +268,7 @@ impl<T> Shared<T> {
         at: &'static Location<'static>,
     ) -> Result<T, RecvError> {
         // 1. Queue ourselves behind earlier receivers.
-        let me = Waiter::new(rt::current_thread("Receiver::recv"), None);
+        let me = Waiter::new(rt::current_waker("Receiver::recv"), None);
         inner.recvq.push_back(me.clone());
         drop(inner);
         // 2. Park until a sender hands us a value or the last sender leaves.
@@ -288,7 +287,7 @@ impl<T> Shared<T> {
         if let Some((value, woken)) = self.take_ready(&mut inner) {
             drop(inner);
             if let Some(thread) = woken {
-                rt::unpark(&thread, at);
+                rt::wake(thread, at);
             }
             return Ok(value);
         }
@@ -327,7 +326,7 @@ impl<T> Shared<T> {
             if w.close()
                 && let Some(at) = at
             {
-                rt::unpark(&w.thread, at);
+                rt::wake(w.thread, at);
             }
         }
     }

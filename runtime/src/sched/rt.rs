@@ -38,7 +38,24 @@ pub(crate) fn park(op: Op, object: Option<ObjRef>, at: &'static Location<'static
 }
 
 pub(crate) fn unpark(thread: &Thread, at: &'static Location<'static>) {
-    exec::with_or_teardown("Thread::unpark", |sim| sim.unpark(thread, at));
+    wake(Waker { run: thread.run, id: thread.id }, at);
+}
+
+/// The part of a [`Thread`] that wakes it: `Copy`, so blocking costs no reference counting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Waker {
+    pub(crate) run: u64,
+    pub(crate) id: ThreadId,
+}
+
+/// Makes the thread runnable, or leaves it a permit ([`Thread::unpark`]).
+pub(crate) fn wake(waker: Waker, at: &'static Location<'static>) {
+    exec::with_or_teardown("Thread::unpark", |sim| sim.unpark(waker, at));
+}
+
+/// A waker for the calling thread.
+pub(crate) fn current_waker(what: &'static str) -> Waker {
+    exec::with(what, |sim| sim.current_waker())
 }
 
 pub(crate) fn current_thread(what: &'static str) -> Thread {

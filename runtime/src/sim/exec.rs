@@ -25,7 +25,7 @@ use super::{Config, Stats};
 use crate::diag::{
     Failure, Heartbeat, ObjectId, ObjectKind, ObjectMeta, Op, PanicReport, Trace, panic_hook,
 };
-use crate::sched::rt::{ObjRef, outside_run_message};
+use crate::sched::rt::{ObjRef, Waker, outside_run_message};
 use crate::sched::{Thread, ThreadId};
 
 thread_local! {
@@ -220,14 +220,19 @@ impl Sim {
         self.suspend();
     }
 
-    pub(crate) fn unpark(&self, thread: &Thread, at: &'static Location<'static>) {
+    pub(crate) fn unpark(&self, waker: Waker, at: &'static Location<'static>) {
         if self.teardown.get() {
             return;
         }
-        if thread.run != self.run_id {
+        if waker.run != self.run_id {
             foreign_object("a Thread handle", at);
         }
-        self.state.borrow_mut().wake(thread.id.index(), at);
+        self.state.borrow_mut().wake(waker.id.index(), at);
+    }
+
+    pub(crate) fn current_waker(&self) -> Waker {
+        let st = self.state.borrow();
+        Waker { run: self.run_id, id: ThreadId::from_index(st.current) }
     }
 
     pub(crate) fn current_thread(&self) -> Thread {
