@@ -99,6 +99,11 @@ impl Failure {
                  WaitGroup), and make sure they can finish: close the channels they receive \
                  from by dropping every Sender."
             }
+            Failure::Panic(p) if p.thread.parent.is_none() => {
+                "Main panicked: if it was a failed check, the message says what was expected \
+                 and what happened, the timeline shows the schedule that led there, and the \
+                 replay token runs exactly that schedule again."
+            }
             Failure::Panic(_) => {
                 "An unrecovered panic ends a Go program. Join the thread and handle the \
                  Err that join returns, or fix the cause shown above."
