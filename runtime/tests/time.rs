@@ -145,34 +145,17 @@ fn yield_spin_wait_makes_progress_under_pct() {
     }
 }
 
+/// Three threads each `work(200ms)`: with P processors they take ceil(3 / P) turns.
 #[test]
-fn work_on_one_processor_takes_turns() {
-    let config = sim::Config::default().with_processors(1);
-    let t = run_with(&config, || {
-        concurrently(3, || time::work(ms(200)));
-        now()
-    });
-    assert_eq!(t, ms(600));
-}
-
-#[test]
-fn work_on_three_processors_overlaps() {
-    let config = sim::Config::default().with_processors(3);
-    let t = run_with(&config, || {
-        concurrently(3, || time::work(ms(200)));
-        now()
-    });
-    assert_eq!(t, ms(200));
-}
-
-#[test]
-fn work_on_two_processors_for_three_threads() {
-    let config = sim::Config::default().with_processors(2);
-    let t = run_with(&config, || {
-        concurrently(3, || time::work(ms(200)));
-        now()
-    });
-    assert_eq!(t, ms(400));
+fn work_takes_turns_on_the_processors_there_are() {
+    for (processors, expected) in [(1, 600), (2, 400), (3, 200)] {
+        let config = sim::Config::default().with_processors(processors);
+        let t = run_with(&config, || {
+            concurrently(3, || time::work(ms(200)));
+            now()
+        });
+        assert_eq!(t, ms(expected), "with {processors} processors");
+    }
 }
 
 #[test]
