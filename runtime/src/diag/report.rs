@@ -219,8 +219,6 @@ pub enum ThreadState {
         since_step: u64,
         /// The virtual time at which it blocked.
         since: Duration,
-        /// False if the thread never ran (a new thread is not blocked; kept for symmetry).
-        started: bool,
     },
     /// Returned or panicked.
     Finished,

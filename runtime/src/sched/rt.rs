@@ -50,7 +50,8 @@ pub(crate) struct Waker {
 
 /// Makes the thread runnable, or leaves it a permit ([`Thread::unpark`]).
 pub(crate) fn wake(waker: Waker, at: &'static Location<'static>) {
-    exec::with_or_teardown("Thread::unpark", |sim| sim.unpark(waker, at));
+    // A no-op outside a run: destructors (a dropped Sender) may wake after it ended.
+    exec::try_with(|sim| sim.unpark(waker, at));
 }
 
 /// A waker for the calling thread.
@@ -85,7 +86,7 @@ pub(crate) fn panic_observed(thread: ThreadId) {
 }
 
 pub(crate) fn panic_unjoined(thread: ThreadId) {
-    exec::with_or_teardown("JoinHandle::drop", |sim| sim.panic_unjoined(thread));
+    exec::try_with(|sim| sim.panic_unjoined(thread));
 }
 
 pub(crate) fn panic_report(payload: &Box<dyn Any + Send>) -> PanicReport {

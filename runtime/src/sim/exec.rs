@@ -58,11 +58,6 @@ pub(crate) fn try_with<R>(f: impl FnOnce(&Sim) -> R) -> Option<R> {
     (!sim.is_null()).then(|| f(unsafe { &*sim }))
 }
 
-/// Like [`with`], but a no-op outside a run: for destructors, which may run after it.
-pub(crate) fn with_or_teardown(_what: &'static str, f: impl FnOnce(&Sim)) {
-    try_with(f);
-}
-
 /// Marks `sim` as the current run of this OS thread until dropped.
 pub(crate) struct Installed;
 

@@ -296,7 +296,6 @@ impl State {
                         at: w.at,
                         since_step: w.since_step,
                         since: Duration::from_nanos(w.since),
-                        started: t.start.is_none(),
                     },
                 },
             })
