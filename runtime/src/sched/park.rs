@@ -78,9 +78,12 @@ impl Thread {
     /// before a park still let only one park through. Not a scheduling point: the woken
     /// thread becomes runnable and the scheduler decides when it runs.
     ///
+    /// After its run has ended it does nothing (the thread is gone; a destructor may still
+    /// hold the handle).
+    ///
     /// # Panics
     ///
-    /// Outside a run, or if the thread belongs to another run.
+    /// Inside another run than the thread's.
     ///
     /// # Examples
     ///
