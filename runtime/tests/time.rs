@@ -103,10 +103,10 @@ fn sleep_zero_does_not_advance_time_and_lets_others_run() {
     }
 }
 
-/// `sleep(Duration::ZERO)` is documented as a `yield_now`, which under PCT lowers the
-/// caller's priority so that a spin loop cannot starve the thread it waits for.
-#[test]
-fn sleep_zero_spin_wait_makes_progress_under_pct() {
+/// Spins on a flag another thread sets, giving way with `give_way`, under PCT depth 1 (no
+/// change points): only the deprioritising of a yielding thread lets the setter run.
+#[track_caller]
+fn assert_spin_wait_makes_progress_under_pct(give_way: fn()) {
     for seed in 0..20 {
         let config = sim::Config::default()
             .with_seed(seed)
@@ -117,7 +117,7 @@ fn sleep_zero_spin_wait_makes_progress_under_pct() {
             let f = flag.clone();
             let h = go(move || f.store(true, SeqCst));
             while !flag.load(SeqCst) {
-                time::sleep(Duration::ZERO);
+                give_way();
             }
             h.join().unwrap();
         });
@@ -125,24 +125,16 @@ fn sleep_zero_spin_wait_makes_progress_under_pct() {
     }
 }
 
+/// `sleep(Duration::ZERO)` is documented as a `yield_now`, which under PCT lowers the
+/// caller's priority so that a spin loop cannot starve the thread it waits for.
+#[test]
+fn sleep_zero_spin_wait_makes_progress_under_pct() {
+    assert_spin_wait_makes_progress_under_pct(|| time::sleep(Duration::ZERO));
+}
+
 #[test]
 fn yield_spin_wait_makes_progress_under_pct() {
-    for seed in 0..20 {
-        let config = sim::Config::default()
-            .with_seed(seed)
-            .with_strategy(sim::Strategy::Pct { depth: 1, horizon: 10 })
-            .with_max_steps(10_000);
-        let report = sim::run(&config, || {
-            let flag = Arc::new(AtomicBool::new(false));
-            let f = flag.clone();
-            let h = go(move || f.store(true, SeqCst));
-            while !flag.load(SeqCst) {
-                sched::yield_now();
-            }
-            h.join().unwrap();
-        });
-        assert!(report.is_ok(), "seed {seed}:\n{report}");
-    }
+    assert_spin_wait_makes_progress_under_pct(|| sched::yield_now());
 }
 
 /// Three threads each `work(200ms)`: with P processors they take ceil(3 / P) turns.
