@@ -26,6 +26,13 @@
 
 mod error;
 mod queue;
+mod select;
+
+/// What `select!` expands to; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use super::select::{ArmRef, RecvArm, SendArm, select, select_forever};
+}
 
 use std::fmt;
 use std::panic::Location;
@@ -184,6 +191,40 @@ impl Builder {
     }
 }
 
+/// The sending side a timer holds (`time::after`, `Ticker`, a context's done channel): it
+/// sends from the scheduler loop without blocking, and never closes the channel, so a stopped
+/// timer's channel blocks forever, as in Go.
+pub(crate) struct TimerSender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> TimerSender<T> {
+    /// Delivers `value` unless the buffer is full or no receiver is left.
+    pub(crate) fn fire(&self, value: T, at: &'static Location<'static>) -> rt::Fired {
+        self.shared.timer_send(value, at)
+    }
+
+    /// Drops a tick nobody received yet.
+    pub(crate) fn clear(&self) {
+        self.shared.clear();
+    }
+
+    /// Stops `timer` when the channel's last receiver is dropped.
+    pub(crate) fn stop_with_receivers(&self, timer: rt::TimerId) {
+        self.shared.set_timer(timer);
+    }
+}
+
+/// A capacity-1 channel fed by a timer: see [`TimerSender`].
+pub(crate) fn timer_channel<T>(
+    kind: &'static str,
+    at: &'static Location<'static>,
+) -> (TimerSender<T>, Receiver<T>) {
+    let obj = rt::register_object(ObjectKind::Other(kind), None, at, kind);
+    let shared = Arc::new(Shared::new(1, obj));
+    (TimerSender { shared: shared.clone() }, Receiver { shared })
+}
+
 /// The sending half of a channel.
 ///
 /// Clone it for more producers. Dropping the last `Sender` closes the channel: receivers
@@ -313,7 +354,7 @@ impl<T> Sender<T> {
         // SAFETY: `this` is never dropped or used again, so moving its Arc out releases the
         // reference exactly once (here, instead of in `Drop`).
         let shared = unsafe { std::ptr::read(&this.shared) };
-        shared.drop_sender(Some(Location::caller()));
+        shared.drop_sender(Some(Location::caller()), true);
     }
 
     /// How many values are buffered now. Not a scheduling point.
@@ -529,7 +570,7 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        self.shared.drop_sender(None);
+        self.shared.drop_sender(None, true);
     }
 }
 

@@ -13,10 +13,17 @@
 //! `Waiting -> Closed` (the other side went away), exactly once, under the channel lock;
 //! the waiting thread is unparked after the lock is released, and re-checks its slot after
 //! every wake-up, so a stray unpark is harmless.
+//!
+//! A `select!` queues one waiter per arm, all sharing a [`SelectToken`]. Whoever completes
+//! one of them must first claim the token (a compare-and-swap, ≈ Go's `selectDone`); a
+//! waiter whose token another arm already claimed is stale and is skipped and dropped. The
+//! stale-waiter rule weakens the invariants above: a queue may hold stale waiters that do not
+//! satisfy them.
 
 use std::collections::VecDeque;
 use std::panic::Location;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::{Mutex, MutexGuard};
 
@@ -29,9 +36,11 @@ pub(super) struct Shared<T> {
     inner: Mutex<Inner<T>>,
     obj: ObjRef,
     cap: usize,
+    /// For a channel fed by a timer: the timer, stopped when the last receiver goes.
+    timer: OnceLock<rt::TimerId>,
 }
 
-struct Inner<T> {
+pub(super) struct Inner<T> {
     buf: VecDeque<T>,
     senders: usize,
     receivers: usize,
@@ -40,9 +49,38 @@ struct Inner<T> {
 }
 
 /// A blocked sender (holding its value) or receiver (waiting for one).
-struct Waiter<T> {
+pub(super) struct Waiter<T> {
     thread: Waker,
     slot: Mutex<Slot<T>>,
+    /// For a `select!` arm: the token its arms share, and this arm's index.
+    select: Option<(Arc<SelectToken>, usize)>,
+}
+
+/// Shared by the waiters of one blocked `select!`: which arm completed, if any.
+#[derive(Debug)]
+pub(super) struct SelectToken {
+    chosen: AtomicUsize,
+}
+
+const NOT_CHOSEN: usize = usize::MAX;
+
+impl SelectToken {
+    pub(super) fn new() -> Arc<Self> {
+        Arc::new(SelectToken { chosen: AtomicUsize::new(NOT_CHOSEN) })
+    }
+
+    /// The arm that completed, once one has.
+    pub(super) fn chosen(&self) -> Option<usize> {
+        let c = self.chosen.load(Ordering::Acquire);
+        (c != NOT_CHOSEN).then_some(c)
+    }
+
+    /// Claims the select for `case`. False if another arm got there first.
+    fn claim(&self, case: usize) -> bool {
+        self.chosen
+            .compare_exchange(NOT_CHOSEN, case, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
 }
 
 enum Slot<T> {
@@ -55,15 +93,21 @@ enum Slot<T> {
 }
 
 impl<T> Waiter<T> {
-    fn new(thread: Waker, value: Option<T>) -> Arc<Self> {
-        Arc::new(Waiter { thread, slot: Mutex::new(Slot::Waiting(value)) })
+    fn new(thread: Waker, value: Option<T>, select: Option<(Arc<SelectToken>, usize)>) -> Arc<Self> {
+        Arc::new(Waiter { thread, slot: Mutex::new(Slot::Waiting(value)), select })
+    }
+
+    /// Takes the waiter for this completion: always for a plain waiter; for a select arm,
+    /// only if no other arm of its select completed first.
+    fn claim(&self) -> bool {
+        self.select.as_ref().is_none_or(|(token, case)| token.claim(*case))
     }
 
     /// Gives a waiting receiver its value; returns it if the waiter is no longer waiting.
     fn deliver(&self, value: T) -> Result<(), T> {
         let mut slot = self.slot.lock();
         match &*slot {
-            Slot::Waiting(_) => {
+            Slot::Waiting(_) if self.claim() => {
                 *slot = Slot::Done(Some(value));
                 Ok(())
             }
@@ -75,7 +119,7 @@ impl<T> Waiter<T> {
     fn take(&self) -> Option<T> {
         let mut slot = self.slot.lock();
         match &mut *slot {
-            Slot::Waiting(value) => {
+            Slot::Waiting(value) if self.claim() => {
                 let value = value.take();
                 *slot = Slot::Done(None);
                 value
@@ -88,7 +132,7 @@ impl<T> Waiter<T> {
     fn close(&self) -> bool {
         let mut slot = self.slot.lock();
         match &mut *slot {
-            Slot::Waiting(value) => {
+            Slot::Waiting(value) if self.claim() => {
                 let value = value.take();
                 *slot = Slot::Closed(value);
                 true
@@ -98,7 +142,7 @@ impl<T> Waiter<T> {
     }
 
     /// The outcome, once there is one.
-    fn outcome(&self) -> Option<Result<Option<T>, Option<T>>> {
+    pub(super) fn outcome(&self) -> Option<Result<Option<T>, Option<T>>> {
         let mut slot = self.slot.lock();
         match &mut *slot {
             Slot::Waiting(_) => None,
@@ -106,6 +150,26 @@ impl<T> Waiter<T> {
             Slot::Closed(value) => Some(Err(value.take())),
         }
     }
+}
+
+/// What a send finds, under the lock.
+pub(super) enum SendPoll<T> {
+    /// Handed to a receiver (to be woken) or buffered.
+    Done(Option<Waker>),
+    /// Every receiver is gone.
+    Disconnected(T),
+    /// It would block.
+    Full(T),
+}
+
+/// What a receive finds, under the lock.
+pub(super) enum RecvPoll<T> {
+    /// A value, and the sender to wake, if one was blocked.
+    Got(T, Option<Waker>),
+    /// Closed and drained.
+    Closed,
+    /// It would block.
+    Empty,
 }
 
 impl<T> Shared<T> {
@@ -120,7 +184,17 @@ impl<T> Shared<T> {
             }),
             obj,
             cap,
+            timer: OnceLock::new(),
         }
+    }
+
+    /// Ties a timer's registration to this channel's receivers.
+    pub(crate) fn set_timer(&self, timer: rt::TimerId) {
+        let _ = self.timer.set(timer);
+    }
+
+    pub(super) fn obj(&self) -> ObjRef {
+        self.obj
     }
 
     pub(super) fn capacity(&self) -> usize {
@@ -143,19 +217,42 @@ impl<T> Shared<T> {
         self.inner.lock().receivers += 1;
     }
 
-    /// Fast path of a send: hand the value to a blocked receiver, or buffer it.
-    fn offer(&self, inner: &mut Inner<T>, mut value: T) -> Result<Option<Waker>, T> {
+    /// A send without blocking: to a blocked receiver, into the buffer, or not at all.
+    pub(super) fn poll_send(&self, inner: &mut Inner<T>, mut value: T) -> SendPoll<T> {
+        if inner.receivers == 0 {
+            return SendPoll::Disconnected(value);
+        }
         while let Some(w) = inner.recvq.pop_front() {
             match w.deliver(value) {
-                Ok(()) => return Ok(Some(w.thread)),
+                Ok(()) => return SendPoll::Done(Some(w.thread)),
                 Err(back) => value = back,
             }
         }
         if inner.buf.len() < self.cap {
             inner.buf.push_back(value);
-            return Ok(None);
+            return SendPoll::Done(None);
         }
-        Err(value)
+        SendPoll::Full(value)
+    }
+
+    /// A receive without blocking: the oldest buffered value (refilling the buffer from the
+    /// first blocked sender), or straight from a blocked sender.
+    pub(super) fn poll_recv(&self, inner: &mut Inner<T>) -> RecvPoll<T> {
+        if let Some(value) = inner.buf.pop_front() {
+            while let Some(w) = inner.sendq.pop_front() {
+                if let Some(next) = w.take() {
+                    inner.buf.push_back(next);
+                    return RecvPoll::Got(value, Some(w.thread));
+                }
+            }
+            return RecvPoll::Got(value, None);
+        }
+        while let Some(w) = inner.sendq.pop_front() {
+            if let Some(value) = w.take() {
+                return RecvPoll::Got(value, Some(w.thread));
+            }
+        }
+        if inner.senders == 0 { RecvPoll::Closed } else { RecvPoll::Empty }
     }
 
     pub(super) fn send(
@@ -165,18 +262,14 @@ impl<T> Shared<T> {
     ) -> Result<(), SendError<T>> {
         rt::point(Op::Send, Some(self.obj), at);
         let mut inner = self.inner.lock();
-        if inner.receivers == 0 {
-            return Err(SendError(value));
-        }
-        match self.offer(&mut inner, value) {
-            Ok(woken) => {
+        match self.poll_send(&mut inner, value) {
+            SendPoll::Done(woken) => {
                 drop(inner);
-                if let Some(thread) = woken {
-                    rt::wake(thread, at);
-                }
+                wake(woken, at);
                 Ok(())
             }
-            Err(value) => self.send_blocking(inner, value, at),
+            SendPoll::Disconnected(value) => Err(SendError(value)),
+            SendPoll::Full(value) => self.send_blocking(inner, value, at),
         }
     }
 
@@ -188,7 +281,7 @@ impl<T> Shared<T> {
         at: &'static Location<'static>,
     ) -> Result<(), SendError<T>> {
         // 1. Queue ourselves, holding the value, behind earlier senders.
-        let me = Waiter::new(rt::current_waker("Sender::send"), Some(value));
+        let me = Waiter::new(rt::current_waker("Sender::send"), Some(value), None);
         inner.sendq.push_back(me.clone());
         drop(inner);
         // 2. Park until a receiver takes the value or the last receiver leaves.
@@ -210,55 +303,51 @@ impl<T> Shared<T> {
     ) -> Result<(), TrySendError<T>> {
         rt::point(Op::TrySend, Some(self.obj), at);
         let mut inner = self.inner.lock();
-        if inner.receivers == 0 {
-            return Err(TrySendError::Disconnected(value));
-        }
-        match self.offer(&mut inner, value) {
-            Ok(woken) => {
+        match self.poll_send(&mut inner, value) {
+            SendPoll::Done(woken) => {
                 drop(inner);
-                if let Some(thread) = woken {
-                    rt::wake(thread, at);
-                }
+                wake(woken, at);
                 Ok(())
             }
-            Err(value) => Err(TrySendError::Full(value)),
+            SendPoll::Disconnected(value) => Err(TrySendError::Disconnected(value)),
+            SendPoll::Full(value) => Err(TrySendError::Full(value)),
         }
     }
 
-    /// Fast path of a receive: the oldest buffered value (refilling the buffer from the
-    /// first blocked sender), or straight from a blocked sender.
-    fn take_ready(&self, inner: &mut Inner<T>) -> Option<(T, Option<Waker>)> {
-        if let Some(value) = inner.buf.pop_front() {
-            while let Some(w) = inner.sendq.pop_front() {
-                if let Some(next) = w.take() {
-                    inner.buf.push_back(next);
-                    return Some((value, Some(w.thread)));
-                }
+    /// A timer's send, from the scheduler loop: no scheduling point, never blocks; the value
+    /// is dropped if the buffer is full or nobody can receive.
+    pub(crate) fn timer_send(&self, value: T, at: &'static Location<'static>) -> rt::Fired {
+        let mut inner = self.inner.lock();
+        match self.poll_send(&mut inner, value) {
+            SendPoll::Done(woken) => {
+                drop(inner);
+                rt::note(Op::Timer, Some(self.obj), at);
+                wake(woken, at);
+                rt::Fired::Changed
             }
-            return Some((value, None));
+            SendPoll::Full(_) => rt::Fired::Idle,
+            SendPoll::Disconnected(_) => rt::Fired::Done,
         }
-        while let Some(w) = inner.sendq.pop_front() {
-            if let Some(value) = w.take() {
-                return Some((value, Some(w.thread)));
-            }
-        }
-        None
+    }
+
+    /// Empties the buffer (a stopped or reset timer's stale tick).
+    pub(crate) fn clear(&self) {
+        let stale: Vec<T> = self.inner.lock().buf.drain(..).collect();
+        drop(stale);
     }
 
     pub(super) fn recv(&self, at: &'static Location<'static>) -> Result<T, RecvError> {
         rt::point(Op::Recv, Some(self.obj), at);
         let mut inner = self.inner.lock();
-        if let Some((value, woken)) = self.take_ready(&mut inner) {
-            drop(inner);
-            if let Some(thread) = woken {
-                rt::wake(thread, at);
+        match self.poll_recv(&mut inner) {
+            RecvPoll::Got(value, woken) => {
+                drop(inner);
+                wake(woken, at);
+                Ok(value)
             }
-            return Ok(value);
+            RecvPoll::Closed => Err(RecvError),
+            RecvPoll::Empty => self.recv_blocking(inner, at),
         }
-        if inner.senders == 0 {
-            return Err(RecvError);
-        }
-        self.recv_blocking(inner, at)
     }
 
     #[cold]
@@ -268,7 +357,7 @@ impl<T> Shared<T> {
         at: &'static Location<'static>,
     ) -> Result<T, RecvError> {
         // 1. Queue ourselves behind earlier receivers.
-        let me = Waiter::new(rt::current_waker("Receiver::recv"), None);
+        let me = Waiter::new(rt::current_waker("Receiver::recv"), None, None);
         inner.recvq.push_back(me.clone());
         drop(inner);
         // 2. Park until a sender hands us a value or the last sender leaves.
@@ -284,18 +373,20 @@ impl<T> Shared<T> {
     pub(super) fn try_recv(&self, at: &'static Location<'static>) -> Result<T, TryRecvError> {
         rt::point(Op::TryRecv, Some(self.obj), at);
         let mut inner = self.inner.lock();
-        if let Some((value, woken)) = self.take_ready(&mut inner) {
-            drop(inner);
-            if let Some(thread) = woken {
-                rt::wake(thread, at);
+        match self.poll_recv(&mut inner) {
+            RecvPoll::Got(value, woken) => {
+                drop(inner);
+                wake(woken, at);
+                Ok(value)
             }
-            return Ok(value);
+            RecvPoll::Closed => Err(TryRecvError::Disconnected),
+            RecvPoll::Empty => Err(TryRecvError::Empty),
         }
-        if inner.senders == 0 { Err(TryRecvError::Disconnected) } else { Err(TryRecvError::Empty) }
     }
 
     /// One sender fewer; the last one closes the channel and wakes every blocked receiver.
-    pub(super) fn drop_sender(&self, at: Option<&'static Location<'static>>) {
+    /// With `switch` false the close is not a scheduling point (see [`rt::close_point`]).
+    pub(super) fn drop_sender(&self, at: Option<&'static Location<'static>>, switch: bool) {
         let mut inner = self.inner.lock();
         inner.senders -= 1;
         if inner.senders > 0 {
@@ -303,7 +394,7 @@ impl<T> Shared<T> {
         }
         let waiting: Vec<_> = inner.recvq.drain(..).collect();
         drop(inner);
-        self.closed(Op::Close, waiting, at);
+        self.closed(Op::Close, waiting, at, switch);
     }
 
     /// One receiver fewer; the last one fails every blocked sender, giving values back.
@@ -313,15 +404,25 @@ impl<T> Shared<T> {
         if inner.receivers > 0 {
             return;
         }
+        if let Some(&timer) = self.timer.get() {
+            // Nobody can receive its ticks any more.
+            rt::stop_timer(timer);
+        }
         let waiting: Vec<_> = inner.sendq.drain(..).collect();
         drop(inner);
         if !waiting.is_empty() {
-            self.closed(Op::Other("drop last receiver"), waiting, None);
+            self.closed(Op::Other("drop last receiver"), waiting, None, true);
         }
     }
 
-    fn closed(&self, op: Op, waiting: Vec<Arc<Waiter<T>>>, at: Option<&'static Location<'static>>) {
-        let at = rt::close_point(op, self.obj, at);
+    fn closed(
+        &self,
+        op: Op,
+        waiting: Vec<Arc<Waiter<T>>>,
+        at: Option<&'static Location<'static>>,
+        switch: bool,
+    ) {
+        let at = rt::close_point(op, self.obj, at, switch);
         for w in waiting {
             if w.close()
                 && let Some(at) = at
@@ -329,5 +430,70 @@ impl<T> Shared<T> {
                 rt::wake(w.thread, at);
             }
         }
+    }
+}
+
+/// The part of a channel a `select!` arm drives while it holds the channel's lock.
+impl<T> Shared<T> {
+    /// The lock's address: select takes the locks of all its channels in address order.
+    pub(super) fn lock_addr(&self) -> usize {
+        &self.inner as *const Mutex<Inner<T>> as usize
+    }
+
+    /// Takes the lock and keeps it until [`Shared::unlock_raw`].
+    pub(super) fn lock_raw(&self) {
+        std::mem::forget(self.inner.lock());
+    }
+
+    /// # Safety
+    ///
+    /// The calling thread holds the lock through [`Shared::lock_raw`].
+    pub(super) unsafe fn unlock_raw(&self) {
+        // SAFETY: the caller holds the lock taken by `lock_raw`, whose guard was forgotten.
+        unsafe { self.inner.force_unlock() };
+    }
+
+    /// The state behind the lock.
+    ///
+    /// # Safety
+    ///
+    /// The calling thread holds the lock through [`Shared::lock_raw`], and drops the
+    /// reference before unlocking.
+    #[allow(clippy::mut_from_ref)]
+    pub(super) unsafe fn locked(&self) -> &mut Inner<T> {
+        // SAFETY: the lock is held (caller's contract), so nothing else accesses the data.
+        unsafe { &mut *self.inner.data_ptr() }
+    }
+
+    /// Queues a select arm's waiter: a sender (with its value) or a receiver.
+    pub(super) fn enqueue(
+        inner: &mut Inner<T>,
+        thread: Waker,
+        value: Option<T>,
+        token: &Arc<SelectToken>,
+        case: usize,
+    ) -> Arc<Waiter<T>> {
+        let sending = value.is_some();
+        let w = Waiter::new(thread, value, Some((token.clone(), case)));
+        if sending {
+            inner.sendq.push_back(w.clone());
+        } else {
+            inner.recvq.push_back(w.clone());
+        }
+        w
+    }
+
+    /// Removes a select arm's waiter that another arm beat, if it is still queued.
+    pub(super) fn dequeue(&self, w: &Arc<Waiter<T>>) {
+        let mut inner = self.inner.lock();
+        inner.sendq.retain(|q| !Arc::ptr_eq(q, w));
+        inner.recvq.retain(|q| !Arc::ptr_eq(q, w));
+    }
+}
+
+/// Wakes the counterpart of a completed operation, if it was blocked.
+pub(super) fn wake(woken: Option<Waker>, at: &'static Location<'static>) {
+    if let Some(thread) = woken {
+        rt::wake(thread, at);
     }
 }

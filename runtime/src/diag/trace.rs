@@ -58,6 +58,21 @@ pub enum Op {
     Exit,
     /// The thread panicked.
     Panic,
+    /// A `select!`: the point where it polls its arms (and blocks if none is ready).
+    Select,
+    /// `Mutex::lock`, or `RwLock::write`: waiting for exclusive access.
+    Lock,
+    /// `RwLock::read`: waiting for shared access.
+    RLock,
+    /// Releasing a `Mutex` or `RwLock` (a guard dropped).
+    Unlock,
+    /// `WaitGroup::wait`: waiting for the counter to reach zero.
+    WaitGroup,
+    /// `Once::call_once` waiting for another thread's call to finish.
+    Once,
+    /// A timer (`time::after`, a `Ticker`, a context deadline) fired; recorded for the thread
+    /// that armed it.
+    Timer,
     /// An operation named by a primitive outside this module.
     Other(&'static str),
 }
@@ -83,6 +98,13 @@ impl Op {
             Op::Exit => (16, 0),
             Op::Panic => (17, 0),
             Op::Other(name) => (18, fnv1a(FNV_OFFSET, name.as_bytes())),
+            Op::Select => (19, 0),
+            Op::Lock => (20, 0),
+            Op::RLock => (21, 0),
+            Op::Unlock => (22, 0),
+            Op::WaitGroup => (23, 0),
+            Op::Once => (24, 0),
+            Op::Timer => (25, 0),
         }
     }
 }
@@ -107,6 +129,13 @@ impl fmt::Display for Op {
             Op::Exit => f.write_str("exit"),
             Op::Panic => f.write_str("panic"),
             Op::Other(name) => f.write_str(name),
+            Op::Select => f.write_str("select"),
+            Op::Lock => f.write_str("lock"),
+            Op::RLock => f.write_str("read-lock"),
+            Op::Unlock => f.write_str("unlock"),
+            Op::WaitGroup => f.write_str("wait"),
+            Op::Once => f.write_str("once"),
+            Op::Timer => f.write_str("timer fires"),
         }
     }
 }

@@ -133,6 +133,11 @@ fn op_name(op: Op) -> &'static str {
         Op::Join(_) => "JoinHandle::join",
         Op::Sleep(_) => "time::sleep",
         Op::Work(_) => "time::work",
+        Op::Select => "select!",
+        Op::Lock => "Mutex::lock",
+        Op::RLock => "RwLock::read",
+        Op::WaitGroup => "WaitGroup::wait",
+        Op::Once => "Once::call_once",
         Op::Other(name) => name,
         _ => "a runtime operation",
     }
@@ -140,10 +145,61 @@ fn op_name(op: Op) -> &'static str {
 
 /// Records the close of a channel by the running thread and returns where it happened, or
 /// `None` if there is nothing to wake (the run is over, tearing down, or another run's).
+///
+/// With `switch` false the close is recorded without a scheduling point, so that several
+/// closes (a context and its descendants) happen at one instant with nothing in between.
 pub(crate) fn close_point(
     op: Op,
     obj: ObjRef,
     at: Option<&'static Location<'static>>,
+    switch: bool,
 ) -> Option<&'static Location<'static>> {
-    exec::try_with(|sim| sim.close_point(op, obj, at)).flatten()
+    exec::try_with(|sim| sim.close_point(op, obj, at, switch)).flatten()
+}
+
+/// Records an event with no scheduling decision (an unlock, a timer delivering a tick).
+pub(crate) fn note(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
+    exec::try_with(|sim| sim.note(op, object, at));
+}
+
+/// A seeded random number below `n` (`n > 0`): the same in every replay.
+pub(crate) fn random_below(n: u32, what: &'static str) -> u32 {
+    exec::with(what, |sim| sim.random_below(n))
+}
+
+pub(crate) use crate::sim::timers::{Fired, TimerFn};
+
+/// A callback timer registered with the current run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TimerId {
+    run: u64,
+    id: u64,
+}
+
+/// Arms `f` to run from the scheduler loop `d` from now (then every `period`, if given).
+pub(crate) fn start_timer(
+    d: Duration,
+    period: Option<Duration>,
+    f: TimerFn,
+    at: &'static Location<'static>,
+    what: &'static str,
+) -> TimerId {
+    exec::with(what, |sim| TimerId { run: sim.run_id, id: sim.start_timer(d, period, f, at) })
+}
+
+/// Unregisters a timer. True if it was pending. A no-op once its run is over.
+pub(crate) fn stop_timer(timer: TimerId) -> bool {
+    exec::try_with(|sim| sim.run_id == timer.run && sim.stop_timer(timer.id)).unwrap_or(false)
+}
+
+/// Re-arms a timer `d` from now. True if it was pending.
+pub(crate) fn reset_timer(
+    timer: TimerId,
+    d: Duration,
+    period: Option<Duration>,
+    f: &TimerFn,
+    at: &'static Location<'static>,
+) -> bool {
+    exec::try_with(|sim| sim.run_id == timer.run && sim.reset_timer(timer.id, d, period, f, at))
+        .unwrap_or(false)
 }

@@ -18,9 +18,9 @@ use std::time::Duration;
 use corosensei::Yielder;
 
 use super::rng::Pcg32;
-use super::state::{State, Status, duration_nanos};
+use super::state::{DueCallback, State, Status, duration_nanos};
 use super::strategy::Scheduler;
-use super::timers::{Processors, TimerAction, Timers};
+use super::timers::{Fired, Processors, TimerAction, TimerFn, Timers};
 use super::{Config, Stats};
 use crate::diag::{
     Failure, Heartbeat, ObjectId, ObjectKind, ObjectMeta, Op, PanicReport, Trace, panic_hook,
@@ -91,6 +91,8 @@ pub(crate) struct Sim {
     pub(crate) run_id: u64,
     teardown: Cell<bool>,
     pub(crate) in_thread: Cell<bool>,
+    /// While the loop runs a timer callback: the thread that armed it and where.
+    firing: Cell<Option<(usize, &'static Location<'static>)>>,
 }
 
 impl Sim {
@@ -124,6 +126,7 @@ impl Sim {
             run_id,
             teardown: Cell::new(false),
             in_thread: Cell::new(false),
+            firing: Cell::new(None),
         }
     }
 
@@ -454,22 +457,114 @@ impl Sim {
         op: Op,
         obj: ObjRef,
         at: Option<&'static Location<'static>>,
+        switch: bool,
     ) -> Option<&'static Location<'static>> {
-        if self.teardown.get() || obj.run != self.run_id || !self.in_thread.get() {
+        if self.teardown.get() || obj.run != self.run_id {
+            return None;
+        }
+        if let Some((owner, armed_at)) = self.firing.get() {
+            // A timer callback (a context deadline) closes: no thread to switch.
+            let at = at.unwrap_or(armed_at);
+            self.state.borrow_mut().event(owner, op, Some(obj.id), at);
+            return Some(at);
+        }
+        if !self.in_thread.get() {
             return None;
         }
         let at = at.unwrap_or_else(|| {
             let st = self.state.borrow();
             st.threads[st.current].last_point
         });
-        if std::thread::panicking() {
-            // Unwinding: record the close but do not switch threads in the middle of it.
-            let mut st = self.state.borrow_mut();
-            let me = st.current;
-            st.event(me, op, Some(obj.id), at);
+        if !switch || std::thread::panicking() {
+            // Unwinding, or one close among several that must look simultaneous: record the
+            // close but do not switch threads in the middle of it.
+            self.note(op, Some(obj), at);
         } else {
             self.point(op, Some(obj), at);
         }
         Some(at)
+    }
+
+    /// Records an event without a scheduling decision, for the running thread or, inside a
+    /// timer callback, for the thread that armed the timer.
+    pub(crate) fn note(&self, op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
+        if self.teardown.get() {
+            return;
+        }
+        let object = object.filter(|o| o.run == self.run_id).map(|o| o.id);
+        let mut st = self.state.borrow_mut();
+        let actor = match self.firing.get() {
+            Some((owner, _)) => owner,
+            None => st.current,
+        };
+        st.event(actor, op, object, at);
+    }
+
+    /// A uniformly random number below `n` from the run's seeded generator.
+    pub(crate) fn random_below(&self, n: u32) -> u32 {
+        self.state.borrow_mut().rng.below(n)
+    }
+
+    /// Runs the callbacks of timers that just fired, in the order given (seeded).
+    pub(crate) fn run_callbacks(&self, callbacks: Vec<DueCallback>) {
+        for cb in callbacks {
+            self.firing.set(Some((cb.owner, cb.at)));
+            let fired = (cb.f)();
+            self.firing.set(None);
+            let mut st = self.state.borrow_mut();
+            match fired {
+                Fired::Changed => {}
+                Fired::Idle => {
+                    let step = st.step;
+                    st.timers.mark_idle(cb.id, step);
+                }
+                Fired::Done => {
+                    st.timers.remove_callback(cb.id);
+                }
+            }
+        }
+    }
+
+    /// Arms a callback timer `d` from now; returns its id.
+    pub(crate) fn start_timer(
+        &self,
+        d: Duration,
+        period: Option<Duration>,
+        f: TimerFn,
+        at: &'static Location<'static>,
+    ) -> u64 {
+        let mut st = self.state.borrow_mut();
+        let owner = self.firing.get().map_or(st.current, |(owner, _)| owner);
+        let deadline = st.now.saturating_add(duration_nanos(d));
+        st.timers.add_callback(deadline, period.map(duration_nanos), f, owner, at)
+    }
+
+    /// Unregisters a callback timer; true if it had not fired yet (or is periodic).
+    pub(crate) fn stop_timer(&self, id: u64) -> bool {
+        if self.teardown.get() {
+            return false;
+        }
+        self.state.borrow_mut().timers.remove_callback(id)
+    }
+
+    /// Re-arms callback timer `id` to fire `d` from now, registering `f` again if it had
+    /// fired or been stopped. Returns whether it was still pending.
+    pub(crate) fn reset_timer(
+        &self,
+        id: u64,
+        d: Duration,
+        period: Option<Duration>,
+        f: &TimerFn,
+        at: &'static Location<'static>,
+    ) -> bool {
+        let mut st = self.state.borrow_mut();
+        let deadline = st.now.saturating_add(duration_nanos(d));
+        let period = period.map(duration_nanos);
+        if st.timers.reset_callback(id, deadline, period) {
+            return true;
+        }
+        let owner = self.firing.get().map_or(st.current, |(owner, _)| owner);
+        st.timers.rearm_callback(id, deadline, period, f.clone(), owner, at);
+        false
     }
 }

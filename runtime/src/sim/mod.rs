@@ -18,7 +18,7 @@ mod rng;
 mod run;
 mod state;
 mod strategy;
-mod timers;
+pub(crate) mod timers;
 
 pub use config::Config;
 pub use explore::{Summary, explore};

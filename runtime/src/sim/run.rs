@@ -291,8 +291,14 @@ fn drive<'a>(sim: &'a Sim, threads: &mut Coroutines<'a>, token: &str) {
                     // whatever is still alive has leaked.
                     break None;
                 }
-                if !st.advance_clock() {
-                    st.fail(Failure::Deadlock);
+                match st.advance_clock() {
+                    None => st.fail(Failure::Deadlock),
+                    Some(callbacks) if callbacks.is_empty() => {}
+                    Some(callbacks) => {
+                        drop(st);
+                        sim.run_callbacks(callbacks);
+                        st = sim.state.borrow_mut();
+                    }
                 }
             }
         };

@@ -218,26 +218,38 @@ impl State {
     }
 
     /// Moves virtual time to the earliest timer and fires every timer due then, in seeded
-    /// order. Returns false if there was no timer.
-    pub(crate) fn advance_clock(&mut self) -> bool {
-        let Some(deadline) = self.timers.earliest() else { return false };
+    /// order. Thread wake-ups happen here; callback timers are returned for the loop to run
+    /// once the state is no longer borrowed. `None` if no timer could ever wake anyone.
+    pub(crate) fn advance_clock(&mut self) -> Option<Vec<DueCallback>> {
+        if self.timers.all_idle(self.step) {
+            return None;
+        }
+        let deadline = self.timers.earliest()?;
         if deadline > self.max_time {
             self.fail(Failure::TimeLimit { limit: Duration::from_nanos(self.max_time) });
-            return true;
+            return Some(Vec::new());
         }
         let mut due = self.timers.pop_due(deadline);
         if due.len() > 1 {
             self.rng.shuffle(&mut due);
         }
         self.now = deadline;
+        let mut callbacks = Vec::new();
         for action in due {
-            self.fire(action);
+            if let TimerAction::Fire { id, seq } = action {
+                if let Some((f, owner, at)) = self.timers.take_due(id, seq, deadline) {
+                    callbacks.push(DueCallback { id, f, owner, at });
+                }
+            } else {
+                self.fire(action);
+            }
         }
-        true
+        Some(callbacks)
     }
 
     pub(crate) fn fire(&mut self, action: TimerAction) {
         match action {
+            TimerAction::Fire { .. } => unreachable!("callbacks run from the loop"),
             TimerAction::Wake { thread, generation } => {
                 if self.threads[thread].wait_gen == generation {
                     let at = self.wait_site(thread);
@@ -301,6 +313,14 @@ impl State {
             })
             .collect()
     }
+}
+
+/// A callback timer that fired, to be run by the scheduler loop.
+pub(crate) struct DueCallback {
+    pub(crate) id: u64,
+    pub(crate) f: super::timers::TimerFn,
+    pub(crate) owner: usize,
+    pub(crate) at: &'static Location<'static>,
 }
 
 pub(crate) fn duration_nanos(d: Duration) -> u64 {

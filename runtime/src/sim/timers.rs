@@ -1,7 +1,15 @@
 //! Virtual time's two resources: the timer heap and the simulated processors.
+//!
+//! The heap holds three kinds of entry: a sleeping thread's wake-up, the end of a `work`, and
+//! a *callback* timer (`time::after`, a `Ticker`, a context deadline) whose closure the
+//! scheduler loop runs when it fires. A callback lives in `callbacks` under its id; stopping it
+//! removes it there, and the heap entry it leaves behind is skipped (and dropped) as stale, so
+//! a stopped timer never moves the clock.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::panic::Location;
+use std::sync::Arc;
 
 /// What happens when a timer fires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -10,6 +18,37 @@ pub(crate) enum TimerAction {
     Wake { thread: usize, generation: u64 },
     /// `thread` has finished its `work`: free its processor and wake it.
     WorkDone { thread: usize },
+    /// Run callback `id`, if it is still armed for the deadline numbered `seq`.
+    Fire { id: u64, seq: u64 },
+}
+
+/// A callback timer's closure: runs in the scheduler loop, outside any green thread.
+pub(crate) type TimerFn = Arc<dyn Fn() -> Fired + Send + Sync>;
+
+/// What a callback timer's firing did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fired {
+    /// It changed something (delivered a tick, cancelled a context).
+    Changed,
+    /// Nothing (the tick was dropped: the buffer was full).
+    Idle,
+    /// Nothing, and nothing ever will: unregister it (its receiver is gone).
+    Done,
+}
+
+/// A registered callback timer.
+pub(crate) struct Callback {
+    /// Which heap entry is the live one (bumped by every re-arm).
+    seq: u64,
+    deadline: u64,
+    /// Re-arm this many nanoseconds after each firing (a ticker).
+    pub(crate) period: Option<u64>,
+    pub(crate) f: TimerFn,
+    /// The thread that armed it: its firings are recorded for that thread.
+    pub(crate) owner: usize,
+    pub(crate) at: &'static Location<'static>,
+    /// The step at which a periodic firing last changed nothing.
+    idle_at: Option<u64>,
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -29,6 +68,7 @@ impl From<TimerAction> for TimerKey {
         match a {
             TimerAction::Wake { thread, generation } => TimerKey(thread as u64, generation, 0),
             TimerAction::WorkDone { thread } => TimerKey(thread as u64, 0, 1),
+            TimerAction::Fire { id, seq } => TimerKey(id, seq, 2),
         }
     }
 }
@@ -37,26 +77,130 @@ impl From<&TimerKey> for TimerAction {
     fn from(k: &TimerKey) -> Self {
         match k.2 {
             0 => TimerAction::Wake { thread: k.0 as usize, generation: k.1 },
-            _ => TimerAction::WorkDone { thread: k.0 as usize },
+            1 => TimerAction::WorkDone { thread: k.0 as usize },
+            _ => TimerAction::Fire { id: k.0, seq: k.1 },
         }
     }
 }
 
 /// Pending timers, earliest deadline first.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Timers {
     heap: BinaryHeap<Reverse<Entry>>,
     seq: u64,
+    callbacks: BTreeMap<u64, Callback>,
+    next_id: u64,
+    /// Heap entries that wake a thread (sleep, work): never stale, never idle.
+    thread_entries: usize,
 }
 
 impl Timers {
     pub(crate) fn add(&mut self, deadline: u64, action: TimerAction) {
         self.seq += 1;
+        if !matches!(action, TimerAction::Fire { .. }) {
+            self.thread_entries += 1;
+        }
         self.heap.push(Reverse(Entry { deadline, seq: self.seq, action: action.into() }));
     }
 
-    pub(crate) fn earliest(&self) -> Option<u64> {
-        self.heap.peek().map(|Reverse(e)| e.deadline)
+    /// Registers a callback timer due at `deadline` and returns its id.
+    pub(crate) fn add_callback(
+        &mut self,
+        deadline: u64,
+        period: Option<u64>,
+        f: TimerFn,
+        owner: usize,
+        at: &'static Location<'static>,
+    ) -> u64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.callbacks.insert(id, Callback { seq: 0, deadline, period, f, owner, at, idle_at: None });
+        self.arm(id, deadline);
+        id
+    }
+
+    fn arm(&mut self, id: u64, deadline: u64) {
+        self.add(deadline, TimerAction::Fire { id, seq: self.seq + 1 });
+        let cb = self.callbacks.get_mut(&id).expect("armed callbacks are registered");
+        cb.seq = self.seq;
+        cb.deadline = deadline;
+        cb.idle_at = None;
+    }
+
+    /// Unregisters callback `id`. True if it was still pending.
+    pub(crate) fn remove_callback(&mut self, id: u64) -> bool {
+        self.callbacks.remove(&id).is_some()
+    }
+
+    /// Moves callback `id` to `deadline`; false (and nothing armed) if it was not pending.
+    pub(crate) fn reset_callback(&mut self, id: u64, deadline: u64, period: Option<u64>) -> bool {
+        let Some(cb) = self.callbacks.get_mut(&id) else { return false };
+        cb.period = period;
+        self.arm(id, deadline);
+        true
+    }
+
+    /// Registers a callback that was removed when it fired, under the same id (a stopped
+    /// timer restarted by `Timer::reset`).
+    pub(crate) fn rearm_callback(
+        &mut self,
+        id: u64,
+        deadline: u64,
+        period: Option<u64>,
+        f: TimerFn,
+        owner: usize,
+        at: &'static Location<'static>,
+    ) {
+        self.callbacks.insert(id, Callback { seq: 0, deadline, period, f, owner, at, idle_at: None });
+        self.arm(id, deadline);
+    }
+
+    /// The earliest live deadline, dropping stale callback entries on the way.
+    pub(crate) fn earliest(&mut self) -> Option<u64> {
+        while let Some(Reverse(e)) = self.heap.peek() {
+            if self.is_live(&TimerAction::from(&e.action)) {
+                return Some(e.deadline);
+            }
+            self.heap.pop();
+        }
+        None
+    }
+
+    fn is_live(&self, action: &TimerAction) -> bool {
+        match *action {
+            TimerAction::Fire { id, seq } => self.callbacks.get(&id).is_some_and(|c| c.seq == seq),
+            _ => true,
+        }
+    }
+
+    /// True if every pending timer is a periodic callback whose last firing, at step `step`
+    /// (that is, with nothing happening since), changed nothing: firing them again cannot
+    /// wake anyone, however far the clock moves.
+    pub(crate) fn all_idle(&self, step: u64) -> bool {
+        self.thread_entries == 0
+            && !self.callbacks.is_empty()
+            && self.callbacks.values().all(|c| c.period.is_some() && c.idle_at == Some(step))
+    }
+
+    /// Takes a due callback out for running: one-shot callbacks are unregistered, periodic
+    /// ones re-armed one period later. `None` if it is stale.
+    pub(crate) fn take_due(&mut self, id: u64, seq: u64, now: u64) -> Option<(TimerFn, usize, &'static Location<'static>)> {
+        let cb = self.callbacks.get(&id).filter(|c| c.seq == seq)?;
+        let fired = (cb.f.clone(), cb.owner, cb.at);
+        match cb.period {
+            Some(period) => self.arm(id, now.saturating_add(period.max(1))),
+            None => {
+                self.callbacks.remove(&id);
+            }
+        }
+        Some(fired)
+    }
+
+    /// Records that callback `id`'s firing at step `step` changed nothing.
+    pub(crate) fn mark_idle(&mut self, id: u64, step: u64) {
+        if let Some(cb) = self.callbacks.get_mut(&id) {
+            cb.idle_at = Some(step);
+        }
     }
 
     /// Removes and returns every timer due at exactly `deadline`, in insertion order.
@@ -67,7 +211,13 @@ impl Timers {
                 break;
             }
             let Some(Reverse(e)) = self.heap.pop() else { break };
-            due.push(TimerAction::from(&e.action));
+            let action = TimerAction::from(&e.action);
+            if !matches!(action, TimerAction::Fire { .. }) {
+                self.thread_entries -= 1;
+            } else if !self.is_live(&action) {
+                continue;
+            }
+            due.push(action);
         }
         due
     }

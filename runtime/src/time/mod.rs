@@ -10,6 +10,22 @@
 //! one of the run's virtual processors for its duration (like computing), so with one
 //! processor two `work(1s)` calls take 2 s even on two threads: concurrency is not
 //! parallelism.
+//!
+//! [`after`], [`tick`], [`Timer`] and [`Ticker`] deliver the time on channels, for use in
+//! [`select!`](crate::select); they are callbacks of the executor, not green threads.
+//!
+//! | Go | gort |
+//! |---|---|
+//! | `time.Now()`, `time.Since(t)` | [`now()`], [`Instant::elapsed`] |
+//! | `time.Sleep(d)` | [`sleep(d)`](sleep) |
+//! | `<-time.After(d)` | [`after(d)`](after)`.recv()` |
+//! | `time.Tick(d)` | [`tick(d)`](tick) |
+//! | `t := time.NewTimer(d)`; `t.C`; `t.Stop()`; `t.Reset(d)` | [`Timer::new`], [`Timer::receiver`], [`Timer::stop`], [`Timer::reset`] |
+//! | `time.NewTicker(d)` | [`Ticker::new`] |
+
+mod timer;
+
+pub use timer::{Ticker, Timer, after, tick};
 
 use std::fmt;
 use std::ops::{Add, Sub};
