@@ -71,6 +71,7 @@ pub mod diag;
 pub mod sched;
 pub mod sim;
 mod stack;
+pub mod sync;
 pub mod time;
 
 pub use sched::go;

@@ -32,6 +32,10 @@ use crate::sim::Stats;
 pub enum Failure {
     /// Every thread was blocked and no timer was pending: nothing could ever run again.
     Deadlock,
+    /// Green threads wait for each other's locks in a cycle (or one thread locks a mutex it
+    /// already holds): none of them can ever proceed, whatever the others do. Reported as
+    /// soon as the cycle closes. Each entry waits for the next; the last waits for the first.
+    LockCycle(Vec<LockWait>),
     /// Main returned while `count` other threads were still alive.
     Leak {
         /// How many threads were alive.
@@ -63,6 +67,24 @@ impl fmt::Display for Failure {
             Failure::Deadlock => {
                 f.write_str("fatal error: all green threads are asleep - deadlock!")
             }
+            Failure::LockCycle(cycle) if cycle.len() == 1 => {
+                let w = &cycle[0];
+                write!(
+                    f,
+                    "fatal error: deadlock: green thread {} locks {} at {}, which it already holds",
+                    w.thread, w.object, w.at
+                )
+            }
+            Failure::LockCycle(cycle) => {
+                f.write_str(
+                    "fatal error: deadlock: these green threads wait for each other's locks in a \
+                     cycle",
+                )?;
+                for w in cycle {
+                    write!(f, "\n    {w}")?;
+                }
+                Ok(())
+            }
             Failure::Leak { count: 1 } => {
                 f.write_str("leak: main returned while 1 green thread was still alive")
             }
@@ -93,6 +115,18 @@ impl Failure {
                  channel whose Senders are never dropped (dropping the last Sender closes \
                  it), or a join on a thread that is itself waiting."
             }
+            Failure::LockCycle(cycle) if cycle.len() == 1 => {
+                "A Mutex is not reentrant, in Go or here: a thread that locks one it already \
+                 holds waits for itself forever. Drop the guard first (end its scope), or pass \
+                 the guarded data down instead of locking again. The same goes for an RwLock \
+                 read-locked twice while a writer waits."
+            }
+            Failure::LockCycle(_) => {
+                "Each thread holds a lock the next one wants. Take locks in one global order \
+                 everywhere (always a before b), hold them for less time, or use one lock for \
+                 the data they protect together. An RwLock reader also waits for a writer \
+                 that is queued, which waits for the readers: never read-lock recursively."
+            }
             Failure::Leak { .. } => {
                 "In Go these threads would be killed silently when main returns; here that \
                  fails the run. Wait for them before returning (JoinHandle::join, or a \
@@ -122,6 +156,70 @@ impl Failure {
                 "Too many green threads are alive at once for the kernel's mapping limit; \
                  join threads sooner or spawn fewer."
             }
+        }
+    }
+}
+
+/// One link of a [`Failure::LockCycle`]: a thread waiting for a lock, and the thread it
+/// waits for.
+///
+/// # Examples
+///
+/// ```
+/// use gort::diag::Failure;
+/// use gort::{sim, sync::Mutex};
+///
+/// let report = sim::run(&sim::Config::default(), || {
+///     let m = Mutex::new(0);
+///     let _first = m.lock();
+///     let _second = m.lock(); // never returns: main holds it
+/// });
+/// let Some(Failure::LockCycle(cycle)) = report.failure() else { panic!("{report}") };
+/// assert_eq!(cycle.len(), 1);
+/// assert_eq!(cycle[0].thread().id(), cycle[0].blocked_by().id());
+/// assert!(report.to_string().contains("which it already holds"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockWait {
+    pub(crate) thread: ThreadLabel,
+    pub(crate) op: Op,
+    pub(crate) object: ObjectMeta,
+    pub(crate) at: &'static Location<'static>,
+    pub(crate) blocked_by: ThreadLabel,
+    /// True if `blocked_by` holds the lock; false if it is a writer queued for it.
+    pub(crate) holds: bool,
+}
+
+impl LockWait {
+    /// The waiting thread.
+    pub fn thread(&self) -> &ThreadLabel {
+        &self.thread
+    }
+
+    /// The lock it waits for.
+    pub fn object(&self) -> &ObjectMeta {
+        &self.object
+    }
+
+    /// Where it waits.
+    pub fn at(&self) -> &'static Location<'static> {
+        self.at
+    }
+
+    /// The thread it waits for: one holding the lock, or a writer queued ahead of it.
+    pub fn blocked_by(&self) -> &ThreadLabel {
+        &self.blocked_by
+    }
+}
+
+impl fmt::Display for LockWait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = if self.op == Op::RLock { "read-lock" } else { "lock" };
+        write!(f, "green thread {} wants to {verb} {} at {}, ", self.thread, self.object, self.at)?;
+        if self.holds {
+            write!(f, "held by green thread {}", self.blocked_by)
+        } else {
+            write!(f, "behind green thread {}, a writer waiting for it", self.blocked_by)
         }
     }
 }
@@ -256,6 +354,11 @@ impl ThreadSnapshot {
                 Op::Sleep(_) => "sleep",
                 Op::Work(_) => "work",
                 Op::WaitProcessor => "waiting for a processor",
+                Op::Select => "select",
+                Op::Lock => "sync.Mutex.Lock",
+                Op::RLock => "sync.RWMutex.RLock",
+                Op::WaitGroup => "sync.WaitGroup.Wait",
+                Op::Once => "sync.Once.Do",
                 Op::Other(name) => name,
                 _ => "blocked",
             },
@@ -286,6 +389,11 @@ impl fmt::Display for ThreadSnapshot {
                         format!("working for {} on a processor", DisplayDuration(*d))
                     }
                     (Op::WaitProcessor, _) => "waiting for a free processor".to_string(),
+                    (Op::Select, _) => "in a select! with no arm ready".to_string(),
+                    (Op::Lock, Some(o)) => format!("waiting to lock {o}"),
+                    (Op::RLock, Some(o)) => format!("waiting to read-lock {o}"),
+                    (Op::WaitGroup, Some(o)) => format!("waiting for {o} to reach zero"),
+                    (Op::Once, Some(o)) => format!("waiting for another thread's call of {o}"),
                     (op, Some(o)) => format!("{op} on {o}"),
                     (op, None) => op.to_string(),
                 };

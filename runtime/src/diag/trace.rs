@@ -207,7 +207,7 @@ impl fmt::Display for ObjectKind {
 /// assert_eq!(meta.kind(), gort::diag::ObjectKind::Channel { capacity: 2 });
 /// assert!(meta.created().file().ends_with(".rs"));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectMeta {
     pub(crate) id: ObjectId,
     pub(crate) kind: ObjectKind,

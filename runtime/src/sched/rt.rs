@@ -157,6 +157,12 @@ pub(crate) fn close_point(
     exec::try_with(|sim| sim.close_point(op, obj, at, switch)).flatten()
 }
 
+/// Records that `thread` now holds lock `obj` (`write`: exclusively), or no longer does
+/// (`held` false), for lock-cycle reports.
+pub(crate) fn lock_holder(obj: ObjRef, thread: Waker, write: bool, held: bool) {
+    exec::try_with(|sim| sim.lock_holder(obj, thread, write, held));
+}
+
 /// Records an event with no scheduling decision (an unlock, a timer delivering a tick).
 pub(crate) fn note(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
     exec::try_with(|sim| sim.note(op, object, at));

@@ -122,6 +122,7 @@ impl Sim {
                 heartbeat,
                 stats: Stats::default(),
                 last_panic: None,
+                holders: Default::default(),
             }),
             run_id,
             teardown: Cell::new(false),
@@ -213,9 +214,29 @@ impl Sim {
                 return;
             }
             st.block(me, op, object, at);
+            if matches!(op, Op::Lock | Op::RLock)
+                && let Some(cycle) = st.lock_cycle(me)
+            {
+                st.fail(Failure::LockCycle(cycle));
+            }
             st.next = st.decide();
         }
         self.suspend();
+    }
+
+    /// Records that `thread` now holds lock `obj` (`write`: exclusively) or released it.
+    pub(crate) fn lock_holder(&self, obj: ObjRef, thread: Waker, write: bool, held: bool) {
+        if self.teardown.get() || obj.run != self.run_id || thread.run != self.run_id {
+            return;
+        }
+        let mut st = self.state.borrow_mut();
+        let entry = (thread.id.index(), write);
+        let holders = st.holders.entry(obj.id).or_default();
+        if held {
+            holders.push(entry);
+        } else if let Some(i) = holders.iter().position(|&h| h == entry) {
+            holders.swap_remove(i);
+        }
     }
 
     pub(crate) fn unpark(&self, waker: Waker, at: &'static Location<'static>) {

@@ -4,6 +4,7 @@
 //! only in `advance_clock`, called when `runq` is empty; every event gets the next step
 //! number, goes into the trace fingerprint and bumps the watchdog heartbeat.
 
+use std::collections::BTreeMap;
 use std::panic::Location;
 use std::ptr;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use super::rng::Pcg32;
 use super::strategy::Scheduler;
 use super::timers::{Processors, TimerAction, Timers};
 use crate::diag::{
-    Failure, Heartbeat, ObjectId, Op, PanicReport, ThreadLabel, ThreadSnapshot, ThreadState, Trace,
+    Failure, Heartbeat, LockWait, ObjectId, Op, PanicReport, ThreadLabel, ThreadSnapshot, ThreadState, Trace,
 };
 use crate::sched::ThreadId;
 
@@ -84,6 +85,8 @@ pub(crate) struct State {
     pub(crate) stats: Stats,
     /// The panic message and location the hook saw last, for the thread that panicked.
     pub(crate) last_panic: Option<(String, Option<String>)>,
+    /// Who holds each lock: thread indices, with true for a writer (or a mutex's owner).
+    pub(crate) holders: BTreeMap<ObjectId, Vec<(usize, bool)>>,
 }
 
 const NOT_QUEUED: u32 = u32::MAX;
@@ -321,6 +324,78 @@ pub(crate) struct DueCallback {
     pub(crate) f: super::timers::TimerFn,
     pub(crate) owner: usize,
     pub(crate) at: &'static Location<'static>,
+}
+
+/// Lock cycles: the wait-for graph between threads blocked in `lock`/`read`.
+impl State {
+    /// The threads `t` waits for, if it is blocked on a lock: for a writer, every holder; for a
+    /// reader, the writer holding it and the writers queued for it (Go's RWMutex lets no new
+    /// reader in once a writer waits). `true` marks a holder.
+    fn lock_blockers(&self, t: usize) -> Vec<(usize, bool)> {
+        let Status::Blocked(Wait { op, object: Some(o), .. }) = self.threads[t].status else {
+            return Vec::new();
+        };
+        let held = self.holders.get(&o).map(Vec::as_slice).unwrap_or(&[]);
+        match op {
+            Op::Lock => held.iter().map(|&(h, _)| (h, true)).collect(),
+            Op::RLock => {
+                let mut out: Vec<(usize, bool)> =
+                    held.iter().filter(|&&(_, w)| w).map(|&(h, _)| (h, true)).collect();
+                out.extend(self.threads.iter().enumerate().filter_map(|(i, r)| match r.status {
+                    Status::Blocked(Wait { op: Op::Lock, object: Some(p), .. }) if p == o => {
+                        Some((i, false))
+                    }
+                    _ => None,
+                }));
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A cycle of lock waits through `start`, which has just blocked on a lock.
+    pub(crate) fn lock_cycle(&self, start: usize) -> Option<Vec<LockWait>> {
+        // Depth-first search over wait-for edges; `path` holds (thread, edge taken).
+        let mut path: Vec<(usize, usize, bool)> = Vec::new();
+        let mut seen = vec![false; self.threads.len()];
+        let mut stack = vec![(start, self.lock_blockers(start), 0usize)];
+        seen[start] = true;
+        while let Some((t, edges, next)) = stack.last_mut() {
+            let Some(&(to, holds)) = edges.get(*next) else {
+                stack.pop();
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            let t = *t;
+            if to == start {
+                path.push((t, to, holds));
+                return Some(self.describe_cycle(&path));
+            }
+            if !seen[to] {
+                seen[to] = true;
+                path.push((t, to, holds));
+                stack.push((to, self.lock_blockers(to), 0));
+            }
+        }
+        None
+    }
+
+    fn describe_cycle(&self, path: &[(usize, usize, bool)]) -> Vec<LockWait> {
+        path.iter()
+            .filter_map(|&(t, to, holds)| {
+                let Status::Blocked(w) = self.threads[t].status else { return None };
+                Some(LockWait {
+                    thread: self.threads[t].label.clone(),
+                    op: w.op,
+                    object: self.trace.object(w.object?)?.clone(),
+                    at: w.at,
+                    blocked_by: self.threads[to].label.clone(),
+                    holds,
+                })
+            })
+            .collect()
+    }
 }
 
 pub(crate) fn duration_nanos(d: Duration) -> u64 {
