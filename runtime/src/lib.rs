@@ -67,6 +67,7 @@
 #![warn(missing_docs)]
 
 pub mod chan;
+pub mod context;
 pub mod diag;
 pub mod sched;
 pub mod sim;

@@ -215,6 +215,17 @@ impl<T> TimerSender<T> {
     }
 }
 
+/// A channel that reports name as a runtime object of kind `kind` ("context.WithCancel").
+pub(crate) fn runtime_channel<T>(
+    kind: &'static str,
+    cap: usize,
+    at: &'static Location<'static>,
+) -> (Sender<T>, Receiver<T>) {
+    let obj = rt::register_object(ObjectKind::Other(kind), None, at, kind);
+    let shared = Arc::new(Shared::new(cap, obj));
+    (Sender { shared: shared.clone() }, Receiver { shared })
+}
+
 /// A capacity-1 channel fed by a timer: see [`TimerSender`].
 pub(crate) fn timer_channel<T>(
     kind: &'static str,
@@ -350,11 +361,17 @@ impl<T> Sender<T> {
     /// ```
     #[track_caller]
     pub fn close(self) {
+        self.close_at(Location::caller(), true);
+    }
+
+    /// Drops this sender, recording the close at `at`; with `switch` false the close is not a
+    /// scheduling point (a context cancelling its whole subtree at one instant).
+    pub(crate) fn close_at(self, at: &'static Location<'static>, switch: bool) {
         let this = std::mem::ManuallyDrop::new(self);
         // SAFETY: `this` is never dropped or used again, so moving its Arc out releases the
         // reference exactly once (here, instead of in `Drop`).
         let shared = unsafe { std::ptr::read(&this.shared) };
-        shared.drop_sender(Some(Location::caller()), true);
+        shared.drop_sender(Some(at), switch);
     }
 
     /// How many values are buffered now. Not a scheduling point.

@@ -163,6 +163,12 @@ pub(crate) fn lock_holder(obj: ObjRef, thread: Waker, write: bool, held: bool) {
     exec::try_with(|sim| sim.lock_holder(obj, thread, write, held));
 }
 
+/// Whether a green thread of a live run is executing (not a destructor after the run, not a
+/// timer callback, not teardown).
+pub(crate) fn in_green_thread() -> bool {
+    exec::in_green_thread()
+}
+
 /// Records an event with no scheduling decision (an unlock, a timer delivering a tick).
 pub(crate) fn note(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
     exec::try_with(|sim| sim.note(op, object, at));
