@@ -14,6 +14,13 @@
 //!   lock, increment a shared counter, yield, give the token back}, explored over 10,000
 //!   schedules by one `sim::explore`, and run as 10,000 separate `sim::run` calls.
 //!
+//! * select: `select!` over two buffered channels that are both always ready, against a plain
+//!   `recv` on one ready channel in the same invocation;
+//! * sync::Mutex: uncontended lock+unlock in one thread, against the same loop on a
+//!   `std::sync::Mutex` (the cost of a lock being a scheduling point); contended: 4 threads
+//!   x 25,000 lock/yield/unlock; and mutex 3x5 with `sync::Mutex` instead of a channel
+//!   (shuttle's own mutex workload), explored over 10,000 schedules.
+//!
 //! Throughput runs keep no trace (`with_trace_limit(0)`; the fingerprint is still computed);
 //! spawn+join and ping-pong are also shown with the default trace limit (100,000 events).
 
@@ -22,7 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use gort::{chan, go, sched, sim};
+use gort::{chan, go, sched, select, sim, sync};
 
 const REPS: usize = 5;
 
@@ -151,6 +158,91 @@ fn mutex3x5() -> u64 {
     let count = counter.load(Relaxed);
     assert_eq!(count, MUTEX_THREADS * MUTEX_ITERS, "the channel lock let an update through");
     count
+}
+
+/// `n` selects over two channels that stay ready throughout; returns how many chose `a`.
+fn select_two_ready(n: u64) -> u64 {
+    let (a_tx, a) = chan::bounded::<u64>(n as usize);
+    let (b_tx, b) = chan::bounded::<u64>(n as usize);
+    for i in 0..n {
+        a_tx.try_send(i).unwrap();
+        b_tx.try_send(i).unwrap();
+    }
+    let mut from_a = 0;
+    for _ in 0..n {
+        select! {
+            recv(a) => from_a += 1,
+            recv(b) => {}
+        }
+    }
+    from_a
+}
+
+/// The peer of `select_two_ready`: `n` plain receives from a ready channel.
+fn recv_ready(n: u64) -> u64 {
+    let (tx, rx) = chan::bounded::<u64>(n as usize);
+    for i in 0..n {
+        tx.try_send(i).unwrap();
+    }
+    (0..n).map(|_| rx.recv().unwrap()).sum()
+}
+
+/// `n` uncontended lock+unlock pairs on a `sync::Mutex`.
+fn mutex_uncontended(n: u64) -> u64 {
+    let m = sync::Mutex::new(0u64);
+    for _ in 0..n {
+        *m.lock() += 1;
+    }
+    m.into_inner()
+}
+
+const CONTENDED_THREADS: u64 = 4;
+const CONTENDED_ITERS: u64 = 25_000;
+
+/// 4 threads x 25,000 {lock, yield while holding it, unlock}: every lock is contended.
+fn mutex_contended() -> u64 {
+    let m = Arc::new(sync::Mutex::new(0u64));
+    let handles: Vec<_> = (0..CONTENDED_THREADS)
+        .map(|_| {
+            let m = m.clone();
+            go(move || {
+                for _ in 0..CONTENDED_ITERS {
+                    let mut g = m.lock();
+                    sched::yield_now();
+                    *g += 1;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let n = *m.lock();
+    n
+}
+
+/// mutex 3x5 with `sync::Mutex`: shuttle's mutex workload, with shuttle's kind of lock.
+fn sync_mutex3x5() -> u64 {
+    let m = Arc::new(sync::Mutex::new(0u64));
+    let handles: Vec<_> = (0..MUTEX_THREADS)
+        .map(|_| {
+            let m = m.clone();
+            go(move || {
+                for _ in 0..MUTEX_ITERS {
+                    let mut g = m.lock();
+                    let v = *g;
+                    sched::yield_now();
+                    *g = v + 1;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let n = *m.lock();
+    assert_eq!(n, MUTEX_THREADS * MUTEX_ITERS, "sync::Mutex let an update through");
+    n
 }
 
 fn main() {
@@ -307,6 +399,78 @@ fn main() {
             unit: "µs/run",
             anchor: None,
             note: "fixed cost of one run (setup, main's coroutine, report, token)".into(),
+        }
+        .print();
+    }
+
+    const OPS: u64 = 100_000;
+    if want("select") {
+        let (t_recv, sum) = median(|| sim::run(&lean, || recv_ready(OPS)).unwrap());
+        assert_eq!(sum, OPS * (OPS - 1) / 2);
+        let (t_sel, from_a) = median(|| sim::run(&lean, || select_two_ready(OPS)).unwrap());
+        let per_sel = nanos(t_sel) / OPS as f64;
+        let per_recv = nanos(t_recv) / OPS as f64;
+        Row {
+            workload: "select!, 2 ready arms, 100,000 in 1 run".into(),
+            ours: per_sel,
+            unit: "ns/op",
+            anchor: None,
+            note: format!(
+                "{:.2}x a plain recv ({per_recv:.0} ns, same run shape); arm a chosen {:.1}%",
+                per_sel / per_recv,
+                from_a as f64 * 100.0 / OPS as f64
+            ),
+        }
+        .print();
+    }
+
+    if want("mutex") {
+        let (t_ours, n) = median(|| sim::run(&lean, || mutex_uncontended(OPS)).unwrap());
+        assert_eq!(n, OPS);
+        let (t_std, ()) = median(|| {
+            let m = std::sync::Mutex::new(0u64);
+            for _ in 0..OPS {
+                *black_box(&m).lock().unwrap() += 1;
+            }
+            assert_eq!(m.into_inner().unwrap(), OPS);
+        });
+        let (ours, std) = (nanos(t_ours) / OPS as f64, nanos(t_std) / OPS as f64);
+        Row {
+            workload: "sync::Mutex uncontended, 100,000 lock+unlock".into(),
+            ours,
+            unit: "ns/op",
+            anchor: None,
+            note: format!(
+                "std::sync::Mutex outside a run: {std:.1} ns ({:.0}x): a lock is a scheduling point",
+                ours / std
+            ),
+        }
+        .print();
+        let (t, n) = median(|| sim::run(&lean, mutex_contended).unwrap());
+        assert_eq!(n, CONTENDED_THREADS * CONTENDED_ITERS);
+        Row {
+            workload: "sync::Mutex contended, 4 x 25,000 lock/yield/unlock".into(),
+            ours: nanos(t) / n as f64,
+            unit: "ns/op",
+            anchor: None,
+            note: "every lock waits and is handed over by the unlock".into(),
+        }
+        .print();
+    }
+
+    if want("explore-mutex") {
+        let (t, summary) = median(|| sim::explore(&lean, SCHEDULES, sync_mutex3x5));
+        let summary = summary.unwrap_or_else(|report| panic!("{report}"));
+        Row {
+            workload: "sync::Mutex 3x5, sim::explore 10,000 schedules".into(),
+            ours: nanos(t) / f64::from(SCHEDULES) / 1e3,
+            unit: "µs/sch",
+            anchor: Some(8.45),
+            note: format!(
+                "{:.1} events/schedule, {:.0} ns/event",
+                summary.steps as f64 / f64::from(SCHEDULES),
+                nanos(t) / summary.steps as f64
+            ),
         }
         .print();
     }

@@ -1,7 +1,8 @@
 //! Green threads with Go's vocabulary and Rust's ownership, and a deterministic executor that
 //! explains every failure.
 //!
-//! `gort` runs Go-style concurrent programs (goroutines, channels, sleeping) on stackful
+//! `gort` runs Go-style concurrent programs (goroutines, channels, `select`, `sync`,
+//! `context`, timers) on stackful
 //! green threads. Its deterministic executor ([`sim`]) runs every green thread on one OS
 //! thread, picks who runs next at every scheduling point from a seed, and keeps virtual time,
 //! so a run is reproducible to the last step: a schedule that breaks a program can be named
@@ -42,11 +43,16 @@
 //! | `ch <- v`, `v, ok := <-ch` | [`Sender::send`](chan::Sender::send), [`Receiver::recv`](chan::Receiver::recv) |
 //! | `close(ch)` | drop the last [`Sender`](chan::Sender) |
 //! | `for v := range ch` | `for v in rx` |
+//! | `select { case v := <-a: ... case b <- x: ... default: ... }` | [`select! { recv(a) -> v => ..., send(b, x) => ..., default => ... }`](select) |
+//! | `sync.WaitGroup`, `wg.Go(f)` | [`sync::WaitGroup`], [`WaitGroup::go`](sync::WaitGroup::go) |
+//! | `sync.Mutex`, `sync.RWMutex`, `sync.Once` | [`sync::Mutex<T>`](sync::Mutex), [`sync::RwLock<T>`](sync::RwLock), [`sync::Once`] |
+//! | `context.WithCancel`, `WithTimeout`, `ctx.Done()`, `ctx.Err()` | [`context::with_cancel`], [`context::with_timeout`], [`Context::done`](context::Context::done), [`Context::err`](context::Context::err) |
 //! | `time.Now()`, `time.Sleep(d)` | [`time::now()`], [`time::sleep(d)`](time::sleep) |
+//! | `time.After(d)`, `time.NewTimer`, `time.NewTicker` | [`time::after`], [`time::Timer`], [`time::Ticker`] |
 //! | a busy CPU | [`time::work(d)`](time::work) |
 //! | `GOMAXPROCS` | [`sim::Config::with_processors`] |
 //! | `testing/synctest` | [`sim::run`], [`sim::explore`], [`sim::replay`] |
-//! | "all goroutines are asleep - deadlock!" | [`diag::Failure::Deadlock`] |
+//! | "all goroutines are asleep - deadlock!" | [`diag::Failure::Deadlock`], and [`diag::Failure::LockCycle`] for lock cycles |
 //!
 //! # Where Rust differs from Go
 //!
@@ -59,8 +65,9 @@
 //! # Scheduling points
 //!
 //! A green thread gives up its processor only at a runtime operation: [`go`], channel
-//! operations, [`JoinHandle::join`](sched::JoinHandle::join), [`sched::park`],
-//! [`sched::yield_now`], [`time::sleep`], [`time::work`]. Code between two of them runs
+//! operations, [`select!`], [`JoinHandle::join`](sched::JoinHandle::join), [`sched::park`],
+//! [`sched::yield_now`], [`time::sleep`], [`time::work`], locking, `WaitGroup::wait` and
+//! `done`, cancelling a context. Unlocking is not one. Code between two of them runs
 //! without interruption, exactly as if it were atomic. A thread that stops reaching
 //! scheduling points is stopped by the watchdog (see [`sim::Config::with_watchdog`]).
 

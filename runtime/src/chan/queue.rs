@@ -22,8 +22,8 @@
 
 use std::collections::VecDeque;
 use std::panic::Location;
-use std::sync::{Arc, OnceLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::{Mutex, MutexGuard};
 
@@ -77,9 +77,7 @@ impl SelectToken {
 
     /// Claims the select for `case`. False if another arm got there first.
     fn claim(&self, case: usize) -> bool {
-        self.chosen
-            .compare_exchange(NOT_CHOSEN, case, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+        self.chosen.compare_exchange(NOT_CHOSEN, case, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
 }
 
@@ -93,7 +91,11 @@ enum Slot<T> {
 }
 
 impl<T> Waiter<T> {
-    fn new(thread: Waker, value: Option<T>, select: Option<(Arc<SelectToken>, usize)>) -> Arc<Self> {
+    fn new(
+        thread: Waker,
+        value: Option<T>,
+        select: Option<(Arc<SelectToken>, usize)>,
+    ) -> Arc<Self> {
         Arc::new(Waiter { thread, slot: Mutex::new(Slot::Waiting(value)), select })
     }
 

@@ -16,7 +16,7 @@
 use std::panic::Location;
 use std::sync::Arc;
 
-use super::queue::{RecvPoll, SendPoll, SelectToken, Shared, Waiter, wake};
+use super::queue::{RecvPoll, SelectToken, SendPoll, Shared, Waiter, wake};
 use super::{Receiver, RecvError, SendError, Sender};
 use crate::diag::Op;
 use crate::sched::rt::{self, ObjRef, Waker};
@@ -424,28 +424,74 @@ impl<'a, 'b: 'a, T: 'a> From<&'a mut SendArm<'b, T>> for ArmRef<'a> {
     }
 }
 
+/// Arms a select keeps on the stack; more spill to the heap.
+const INLINE_ARMS: usize = 8;
+
+/// A list of arm indices, on the stack for up to [`INLINE_ARMS`] arms.
+enum Indices {
+    Inline([usize; INLINE_ARMS], usize),
+    Heap(Vec<usize>),
+}
+
+impl Indices {
+    fn identity(n: usize) -> Self {
+        if n <= INLINE_ARMS {
+            let mut a = [0; INLINE_ARMS];
+            for (i, slot) in a.iter_mut().enumerate() {
+                *slot = i;
+            }
+            Indices::Inline(a, n)
+        } else {
+            Indices::Heap((0..n).collect())
+        }
+    }
+
+    fn as_mut(&mut self) -> &mut [usize] {
+        match self {
+            Indices::Inline(a, n) => &mut a[..*n],
+            Indices::Heap(v) => v,
+        }
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Indices::Inline(a, n) => &a[..*n],
+            Indices::Heap(v) => v,
+        }
+    }
+}
+
 /// Holds the locks of a select's channels, in address order, until dropped.
 struct Locked<'s, 'a> {
     arms: &'s mut [ArmRef<'a>],
     /// Indices of the arms whose lock we took (one per distinct channel), in lock order.
-    order: Vec<usize>,
+    order: Indices,
+    len: usize,
 }
 
 impl<'s, 'a> Locked<'s, 'a> {
     fn take(arms: &'s mut [ArmRef<'a>]) -> Self {
-        let mut order: Vec<usize> = (0..arms.len()).collect();
-        order.sort_by_key(|&i| arms[i].0.lock_addr());
-        order.dedup_by_key(|i| arms[*i].0.lock_addr());
-        for &i in &order {
+        let mut order = Indices::identity(arms.len());
+        let slice = order.as_mut();
+        slice.sort_unstable_by_key(|&i| arms[i].0.lock_addr());
+        // Dedup in place: a channel named by two arms is locked once.
+        let mut len = 0;
+        for k in 0..slice.len() {
+            if len == 0 || arms[slice[len - 1]].0.lock_addr() != arms[slice[k]].0.lock_addr() {
+                slice[len] = slice[k];
+                len += 1;
+            }
+        }
+        for &i in &slice[..len] {
             arms[i].0.lock();
         }
-        Locked { arms, order }
+        Locked { arms, order, len }
     }
 }
 
 impl Drop for Locked<'_, '_> {
     fn drop(&mut self) {
-        for &i in self.order.iter().rev() {
+        for &i in self.order.as_slice()[..self.len].iter().rev() {
             // SAFETY: `take` locked exactly these arms' channels, once each.
             unsafe { self.arms[i].0.unlock() };
         }
@@ -463,14 +509,15 @@ pub fn select(
     // 1. The scheduling point, then a seeded random polling order.
     rt::point(Op::Select, None, at);
     let n = arms.len();
-    let mut order: Vec<usize> = (0..n).collect();
+    let mut order = Indices::identity(n);
+    let poll_order = order.as_mut();
     for i in (1..n).rev() {
         let j = rt::random_below(i as u32 + 1, "select!") as usize;
-        order.swap(i, j);
+        poll_order.swap(i, j);
     }
     // 2. Under every channel's lock: the first ready arm in that order wins.
     let locked = Locked::take(arms);
-    for &i in &order {
+    for &i in order.as_slice() {
         // SAFETY: `locked` holds arm i's channel lock.
         if let Some(woken) = unsafe { locked.arms[i].0.poll() } {
             drop(locked);

@@ -8,7 +8,9 @@ mod token;
 mod trace;
 pub(crate) mod watchdog;
 
-pub use report::{Failure, LockWait, PanicReport, ReplayCheck, Report, ThreadSnapshot, ThreadState};
+pub use report::{
+    Failure, LockWait, PanicReport, ReplayCheck, Report, ThreadSnapshot, ThreadState,
+};
 pub use token::{Token, TokenError};
 pub(crate) use trace::{DisplayDuration, FNV_OFFSET, fnv1a};
 pub use trace::{Event, ObjectId, ObjectKind, ObjectMeta, Op, ThreadLabel, Timeline, Trace};

@@ -17,7 +17,8 @@ use super::rng::Pcg32;
 use super::strategy::Scheduler;
 use super::timers::{Processors, TimerAction, Timers};
 use crate::diag::{
-    Failure, Heartbeat, LockWait, ObjectId, Op, PanicReport, ThreadLabel, ThreadSnapshot, ThreadState, Trace,
+    Failure, Heartbeat, LockWait, ObjectId, Op, PanicReport, ThreadLabel, ThreadSnapshot,
+    ThreadState, Trace,
 };
 use crate::sched::ThreadId;
 

@@ -114,7 +114,8 @@ impl Timers {
     ) -> u64 {
         self.next_id += 1;
         let id = self.next_id;
-        self.callbacks.insert(id, Callback { seq: 0, deadline, period, f, owner, at, idle_at: None });
+        self.callbacks
+            .insert(id, Callback { seq: 0, deadline, period, f, owner, at, idle_at: None });
         self.arm(id, deadline);
         id
     }
@@ -151,7 +152,8 @@ impl Timers {
         owner: usize,
         at: &'static Location<'static>,
     ) {
-        self.callbacks.insert(id, Callback { seq: 0, deadline, period, f, owner, at, idle_at: None });
+        self.callbacks
+            .insert(id, Callback { seq: 0, deadline, period, f, owner, at, idle_at: None });
         self.arm(id, deadline);
     }
 
@@ -184,7 +186,12 @@ impl Timers {
 
     /// Takes a due callback out for running: one-shot callbacks are unregistered, periodic
     /// ones re-armed one period later. `None` if it is stale.
-    pub(crate) fn take_due(&mut self, id: u64, seq: u64, now: u64) -> Option<(TimerFn, usize, &'static Location<'static>)> {
+    pub(crate) fn take_due(
+        &mut self,
+        id: u64,
+        seq: u64,
+        now: u64,
+    ) -> Option<(TimerFn, usize, &'static Location<'static>)> {
         let cb = self.callbacks.get(&id).filter(|c| c.seq == seq)?;
         let fired = (cb.f.clone(), cb.owner, cb.at);
         match cb.period {

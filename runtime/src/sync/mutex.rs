@@ -156,9 +156,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         let at = Location::caller();
-        self.raw
-            .try_lock(true, at)
-            .then(|| MutexGuard { mutex: self, at, _not_send: PhantomData })
+        self.raw.try_lock(true, at).then(|| MutexGuard { mutex: self, at, _not_send: PhantomData })
     }
 
     /// The data, through an exclusive borrow: no locking needed.

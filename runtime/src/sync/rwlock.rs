@@ -78,7 +78,10 @@ impl<T> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn new(value: T) -> RwLock<T> {
-        RwLock { raw: RawLock::new("sync.RWMutex", Location::caller()), data: UnsafeCell::new(value) }
+        RwLock {
+            raw: RawLock::new("sync.RWMutex", Location::caller()),
+            data: UnsafeCell::new(value),
+        }
     }
 
     /// Consumes the lock and returns the data.

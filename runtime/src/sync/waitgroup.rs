@@ -83,7 +83,9 @@ impl WaitGroup {
             Location::caller(),
             "WaitGroup::new",
         );
-        WaitGroup { inner: Arc::new(Inner { state: parking_lot::Mutex::new(State::default()), obj }) }
+        WaitGroup {
+            inner: Arc::new(Inner { state: parking_lot::Mutex::new(State::default()), obj }),
+        }
     }
 
     /// Adds `n` to the counter: Go's `wg.Add(n)`. Call it before starting the work it counts
