@@ -104,3 +104,157 @@ fn select_location_is_the_macro_call_site() {
     let text = report.to_string();
     assert!(text.contains(&format!("{}:{}", file!(), line!() - 3)), "{text}");
 }
+
+#[test]
+fn send_arm_to_a_channel_without_receivers_is_ready_with_the_value_back() {
+    sim::run(&Config::default(), || {
+        let (tx, rx) = chan::unbuffered::<String>();
+        drop(rx);
+        let back = select! {
+            send(tx, "lost?".to_string()) -> r => r.unwrap_err().0,
+        };
+        assert_eq!(back, "lost?");
+    })
+    .unwrap();
+}
+
+#[test]
+fn closed_channel_receive_arm_is_ready_and_says_closed() {
+    sim::run(&Config::default(), || {
+        let (tx, rx) = chan::unbuffered::<u8>();
+        drop(tx);
+        let closed = select! {
+            recv(rx) -> v => v.is_err(),
+            default => false,
+        };
+        assert!(closed);
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_select_never_pairs_with_itself_on_one_channel() {
+    // Two threads each offer to send and to receive on the same unbuffered channel: they
+    // must pair with each other (one sends, the other receives), never with themselves.
+    sim::explore(&Config::default(), 300, || {
+        let (tx, rx) = chan::unbuffered::<u32>();
+        let (tx2, rx2) = (tx.clone(), rx.clone());
+        let other = go(move || {
+            select! {
+                send(tx2, 2) => "sent",
+                recv(rx2) -> v => { assert_eq!(v.unwrap(), 1); "received" }
+            }
+        });
+        let mine = select! {
+            send(tx, 1) => "sent",
+            recv(rx) -> v => { assert_eq!(v.unwrap(), 2); "received" }
+        };
+        let theirs = other.join().unwrap();
+        assert_ne!(mine, theirs);
+    })
+    .unwrap();
+}
+
+#[test]
+fn the_same_channel_twice_in_one_select_is_locked_once() {
+    sim::run(&Config::default(), || {
+        let (tx, rx) = chan::bounded(2);
+        tx.send(1).unwrap();
+        let got = select! {
+            recv(rx) -> v => v.unwrap(),
+            recv(rx) -> v => v.unwrap() + 100,
+            send(tx, 9) => 0,
+        };
+        assert!(got == 1 || got == 101 || got == 0);
+    })
+    .unwrap();
+}
+
+#[test]
+fn losing_arms_withdraw_their_waiters() {
+    // After a blocked select returns through arm a, its waiter on b must be gone: a later
+    // send on b must go to the real receiver, not vanish into the finished select.
+    sim::explore(&Config::default(), 200, || {
+        let (a_tx, a) = chan::unbuffered::<u8>();
+        let (b_tx, b) = chan::unbuffered::<u8>();
+        let b_later = b.clone();
+        let sel = go(move || {
+            select! {
+                recv(a) -> v => v.unwrap(),
+                recv(b) -> v => v.unwrap() + 10,
+            }
+        });
+        a_tx.send(1).unwrap();
+        assert_eq!(sel.join().unwrap(), 1);
+        let (b2_tx, done) = (b_tx.clone(), go(move || b_later.recv().unwrap()));
+        b2_tx.send(7).unwrap();
+        assert_eq!(done.join().unwrap(), 7);
+        drop(b_tx);
+    })
+    .unwrap();
+}
+
+#[test]
+fn timer_stop_and_reset_follow_go_1_23() {
+    sim::run(&Config::default(), || {
+        let t = time::Timer::new(Duration::from_secs(1));
+        time::sleep(Duration::from_secs(2)); // fired, not received
+        assert!(!t.stop(), "stop after firing reports false");
+        let stale = select! { recv(t.receiver()) => true, default => false };
+        assert!(!stale, "a receive after stop must not see the old time");
+        assert!(!t.reset(Duration::from_millis(500)));
+        let at = t.receiver().recv().unwrap();
+        assert_eq!(at.elapsed_since_start(), Duration::from_millis(2500));
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_ticker_drops_ticks_for_a_slow_receiver() {
+    sim::run(&Config::default(), || {
+        let t = time::Ticker::new(Duration::from_millis(10));
+        time::sleep(Duration::from_millis(95)); // nine ticks came; the channel kept one
+        let first = t.receiver().recv().unwrap();
+        assert_eq!(first.elapsed_since_start(), Duration::from_millis(10));
+        let next = t.receiver().recv().unwrap();
+        assert_eq!(next.elapsed_since_start(), Duration::from_millis(100));
+        t.stop();
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_select_loop_with_only_default_ready_is_a_livelock_not_a_hang() {
+    let report = sim::run(&Config::default().with_max_steps(2_000), || {
+        let (_tx, rx) = chan::unbuffered::<u8>();
+        loop {
+            select! {
+                recv(rx) => break,
+                default => {}
+            }
+        }
+    });
+    assert_eq!(report.failure(), Some(&Failure::StepLimit { limit: 2_000 }));
+}
+
+#[test]
+fn select_choices_replay_from_the_token() {
+    let program = || {
+        let (a_tx, a) = chan::bounded(8);
+        let (b_tx, b) = chan::bounded(8);
+        for i in 0..8 {
+            a_tx.send(i).unwrap();
+            b_tx.send(i).unwrap();
+        }
+        let picks: Vec<char> = (0..8).map(|_| select! { recv(a) => 'a', recv(b) => 'b' }).collect();
+        assert!(picks.iter().filter(|&&c| c == 'a').count() < 6, "{picks:?}");
+    };
+    let report = sim::explore(&Config::default(), 500, program).expect_err("6+ of 8 a's happens");
+    let again = sim::replay(&Config::default(), &report.token().to_string(), program).unwrap();
+    let message = |r: &gort::diag::Report<()>| match r.failure() {
+        Some(Failure::Panic(p)) => p.message.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(message(&again), message(&report)); // the same eight choices
+    assert_eq!(again.token().to_string(), report.token().to_string());
+}
