@@ -59,7 +59,7 @@ fn cancelling_a_parent_reaches_every_descendant_at_the_same_instant() {
         );
         assert_eq!(root.err(), None);
     })
-    .unwrap();
+    .unwrap_or_else(|report| panic!("{report}"));
 }
 
 #[test]
@@ -76,7 +76,7 @@ fn descendants_are_all_cancelled_before_any_other_thread_runs() {
         cancel.cancel();
         observer.join().unwrap();
     })
-    .unwrap();
+    .unwrap_or_else(|report| panic!("{report}"));
 }
 
 #[test]
@@ -100,7 +100,8 @@ fn cancelling_a_child_touches_neither_parent_nor_siblings_and_is_idempotent() {
 #[test]
 fn a_child_of_a_cancelled_parent_is_born_cancelled_and_err_is_sticky() {
     sim::run(&Config::default(), || {
-        let (parent, cancel) = context::with_timeout(&Context::background(), Duration::from_secs(1));
+        let (parent, cancel) =
+            context::with_timeout(&Context::background(), Duration::from_secs(1));
         time::sleep(Duration::from_secs(2));
         let (child, _c) = context::with_cancel(&parent);
         assert_eq!(child.err(), Some(ContextError::DeadlineExceeded));
@@ -132,4 +133,23 @@ fn waiting_on_a_context_nobody_cancels_is_a_deadlock_naming_it() {
     });
     let text = report.to_string();
     assert!(text.contains("context.WithCancel"), "{text}");
+}
+
+#[test]
+fn a_childs_deadline_is_the_earlier_of_its_own_and_its_parents() {
+    sim::run(&Config::default(), || {
+        let t0 = time::now();
+        let (parent, _p) =
+            context::with_timeout(&Context::background(), Duration::from_millis(100));
+        let (later, _l) = context::with_timeout(&parent, Duration::from_millis(500));
+        let (sooner, _s) = context::with_timeout(&parent, Duration::from_millis(40));
+        assert_eq!(later.deadline(), Some(t0 + Duration::from_millis(100)), "deadline");
+        assert_eq!(sooner.deadline(), Some(t0 + Duration::from_millis(40)), "deadline");
+        sooner.done().recv().unwrap_err();
+        assert_eq!(time::now() - t0, Duration::from_millis(40));
+        later.done().recv().unwrap_err();
+        assert_eq!(time::now() - t0, Duration::from_millis(100));
+        assert_eq!(later.err(), Some(ContextError::DeadlineExceeded));
+    })
+    .unwrap();
 }

@@ -152,7 +152,7 @@ fn a_select_never_pairs_with_itself_on_one_channel() {
         let theirs = other.join().unwrap();
         assert_ne!(mine, theirs);
     })
-    .unwrap();
+    .unwrap_or_else(|report| panic!("{report}"));
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn losing_arms_withdraw_their_waiters() {
         assert_eq!(done.join().unwrap(), 7);
         drop(b_tx);
     })
-    .unwrap();
+    .unwrap_or_else(|report| panic!("{report}"));
 }
 
 #[test]
@@ -257,4 +257,21 @@ fn select_choices_replay_from_the_token() {
     };
     assert_eq!(message(&again), message(&report)); // the same eight choices
     assert_eq!(again.token().to_string(), report.token().to_string());
+}
+
+#[test]
+fn a_losing_send_arm_gives_up_its_value_when_the_select_returns() {
+    sim::run(&Config::default(), || {
+        let payload = std::sync::Arc::new(());
+        let (tx, _rx) = chan::unbuffered::<std::sync::Arc<()>>();
+        let (wake_tx, wake) = chan::unbuffered::<()>();
+        let waker = go(move || wake_tx.send(()).unwrap());
+        select! {
+            send(tx, payload.clone()) => unreachable!("nobody receives"),
+            recv(wake) => {}
+        }
+        waker.join().unwrap();
+        assert_eq!(std::sync::Arc::strong_count(&payload), 1, "the unsent value is still queued");
+    })
+    .unwrap();
 }

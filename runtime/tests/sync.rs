@@ -17,7 +17,7 @@ fn lock_cycle(report: &gort::diag::Report<impl std::fmt::Debug>) -> Vec<String> 
 
 #[test]
 fn mutex_makes_increments_atomic_under_every_schedule() {
-    let summary = sim::explore(&Config::default(), 300, || {
+    sim::explore(&Config::default(), 300, || {
         let n = Arc::new(Mutex::new(0));
         let hs: Vec<_> = (0..3)
             .map(|_| {
@@ -34,8 +34,8 @@ fn mutex_makes_increments_atomic_under_every_schedule() {
             .collect();
         hs.into_iter().for_each(|h| h.join().unwrap());
         assert_eq!(*n.lock(), 9);
-    });
-    assert!(summary.is_ok());
+    })
+    .unwrap_or_else(|report| panic!("{report}"));
 }
 
 #[test]
@@ -159,7 +159,7 @@ fn waitgroup_wait_sees_every_worker_done_under_every_schedule() {
         wg.wait();
         assert_eq!(*seen.lock(), 3);
     })
-    .unwrap();
+    .unwrap_or_else(|report| panic!("{report}"));
 }
 
 #[test]
@@ -199,5 +199,5 @@ fn once_runs_once_and_a_panic_counts_as_done() {
         assert!(once.is_completed());
         assert_eq!(*calls.lock(), 1);
     })
-    .unwrap();
+    .unwrap_or_else(|report| panic!("{report}"));
 }
