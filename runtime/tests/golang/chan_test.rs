@@ -270,7 +270,7 @@ fn select_race(c2_cap: usize, close_c2: bool) {
         let (c2_tx, c2) = chan::bounded(c2_cap);
         c1_tx.send(1).unwrap();
         let h = {
-            let (c1, done_tx) = (c1.clone(), done_tx.clone());
+            let (c1, c2, done_tx) = (c1.clone(), c2.clone(), done_tx.clone());
             go(move || {
                 let took = select! {
                     recv(c1) => true,
