@@ -231,7 +231,11 @@ impl Sim {
         }
         let mut st = self.state.borrow_mut();
         let entry = (thread.id.index(), write);
-        let holders = st.holders.entry(obj.id).or_default();
+        let index = obj.id.0 as usize;
+        if st.holders.len() <= index {
+            st.holders.resize_with(index + 1, Vec::new);
+        }
+        let holders = &mut st.holders[index];
         if held {
             holders.push(entry);
         } else if let Some(i) = holders.iter().position(|&h| h == entry) {

@@ -4,7 +4,6 @@
 //! only in `advance_clock`, called when `runq` is empty; every event gets the next step
 //! number, goes into the trace fingerprint and bumps the watchdog heartbeat.
 
-use std::collections::BTreeMap;
 use std::panic::Location;
 use std::ptr;
 use std::sync::Arc;
@@ -86,8 +85,9 @@ pub(crate) struct State {
     pub(crate) stats: Stats,
     /// The panic message and location the hook saw last, for the thread that panicked.
     pub(crate) last_panic: Option<(String, Option<String>)>,
-    /// Who holds each lock: thread indices, with true for a writer (or a mutex's owner).
-    pub(crate) holders: BTreeMap<ObjectId, Vec<(usize, bool)>>,
+    /// Who holds each lock, indexed by object id: thread indices, with true for a writer
+    /// (or a mutex's owner). Empty for objects that are not locks.
+    pub(crate) holders: Vec<Vec<(usize, bool)>>,
 }
 
 const NOT_QUEUED: u32 = u32::MAX;
@@ -336,7 +336,7 @@ impl State {
         let Status::Blocked(Wait { op, object: Some(o), .. }) = self.threads[t].status else {
             return Vec::new();
         };
-        let held = self.holders.get(&o).map(Vec::as_slice).unwrap_or(&[]);
+        let held = self.holders.get(o.0 as usize).map(Vec::as_slice).unwrap_or(&[]);
         match op {
             Op::Lock => held.iter().map(|&(h, _)| (h, true)).collect(),
             Op::RLock => {
