@@ -296,3 +296,37 @@ fn the_report_records_the_virtual_time() {
     assert!(report.is_ok());
     assert_eq!(report.stats().virtual_time, Duration::from_secs(90));
 }
+
+/// A deadlock is declared without moving the clock unless a live timer could still wake
+/// someone: so the virtual time of a deadlock report shows which timers were left registered.
+#[test]
+fn stopped_dropped_and_orphaned_timers_leave_nothing_registered() {
+    let report = sim::run(&sim::Config::default(), || {
+        let stopped = time::Timer::new(Duration::from_secs(10));
+        stopped.stop();
+        drop(time::Timer::new(Duration::from_secs(20)));
+        drop(time::Ticker::new(Duration::from_secs(1)));
+        drop(time::after(Duration::from_secs(30)));
+        drop(time::tick(Duration::from_secs(2)));
+        let (_ctx, cancel) = gort::context::with_timeout(
+            &gort::context::Context::background(),
+            Duration::from_secs(40),
+        );
+        drop(cancel);
+        let (_tx, rx) = gort::chan::unbuffered::<u8>();
+        rx.recv().unwrap(); // blocks for ever
+    });
+    assert_eq!(report.failure(), Some(&gort::diag::Failure::Deadlock), "{report}");
+    assert_eq!(report.stats().virtual_time, Duration::ZERO, "a timer moved the clock: {report}");
+}
+
+#[test]
+fn a_live_timer_moves_the_clock_before_a_deadlock_is_declared() {
+    let report = sim::run(&sim::Config::default(), || {
+        let _pending = time::after(Duration::from_secs(5)); // held: it may still be received
+        let (_tx, rx) = gort::chan::unbuffered::<u8>();
+        rx.recv().unwrap();
+    });
+    assert_eq!(report.failure(), Some(&gort::diag::Failure::Deadlock));
+    assert_eq!(report.stats().virtual_time, Duration::from_secs(5));
+}

@@ -8,7 +8,8 @@
 //! | `v, ok := <-ch` | `rx.recv()` (`Err(RecvError)` when closed and drained) |
 //! | `close(ch)` | drop the last `Sender` (or call [`Sender::close`]) |
 //! | `for v := range ch` | `for v in rx` |
-//! | `select` with `default` | `try_send` / `try_recv` |
+//! | `select { ... }` | [`select!`](crate::select) |
+//! | a one-arm `select` with `default` | `try_send` / `try_recv` |
 //!
 //! A capacity-0 channel is a rendezvous: a send completes only when a receiver takes the
 //! value, at the receiver's instant. A buffered channel's send blocks exactly when the buffer
