@@ -217,8 +217,7 @@ fn mutex_contended() -> u64 {
     for h in handles {
         h.join().unwrap();
     }
-    let n = *m.lock();
-    n
+    *m.lock()
 }
 
 /// mutex 3x5 with `sync::Mutex`: shuttle's mutex workload, with shuttle's kind of lock.

@@ -131,8 +131,7 @@ fn mutex_waiters_are_served_in_arrival_order() {
             .collect();
         drop(held);
         hs.into_iter().for_each(|h| h.join().unwrap());
-        let v = m.lock().clone();
-        v
+        m.lock().clone()
     })
     .unwrap();
     assert_eq!(order, [0, 1, 2, 3]);
@@ -200,4 +199,16 @@ fn once_runs_once_and_a_panic_counts_as_done() {
         assert_eq!(*calls.lock(), 1);
     })
     .unwrap_or_else(|report| panic!("{report}"));
+}
+
+#[test]
+fn mains_own_panic_is_reported_when_it_unwinds_past_a_panicked_threads_handle() {
+    let report = sim::run(&Config::default(), || {
+        let wg = WaitGroup::new();
+        let _task = wg.go(|| panic!("task failed"));
+        wg.wait();
+        panic!("check in main failed");
+    });
+    let text = report.to_string();
+    assert!(text.contains("check in main failed"), "{text}");
 }

@@ -407,7 +407,9 @@ impl<T> Drop for JoinHandle<T> {
         guard.detached = true;
         let unobserved = matches!(guard.result, Some(Err(_))) && !guard.observed;
         drop(guard);
-        if unobserved && !rt::tearing_down() {
+        // While the dropping thread is itself unwinding, its own panic is the failure to
+        // report; the unjoined panic stays recorded as unobserved behind it.
+        if unobserved && !rt::tearing_down() && !std::thread::panicking() {
             rt::panic_unjoined(self.thread.id);
         }
     }

@@ -201,7 +201,8 @@ impl WaitGroup {
     }
 
     /// Counts one task and runs `f` on a new green thread, calling `done` when `f` returns or
-    /// panics: Go 1.25's `wg.Go(f)`. Returns the thread's handle (join it, or let it go: a
+    /// panics: Go 1.25's `wg.Go(f)`. As in Go, `wait` returning means every `f` has returned,
+    /// not that their threads have exited (the `done` is a scheduling point before the exit). Returns the thread's handle (join it, or let it go: a
     /// panic of a thread whose handle is dropped fails the run, as in Go).
     ///
     /// # Examples
@@ -212,8 +213,7 @@ impl WaitGroup {
     /// sim::run(&sim::Config::default(), || {
     ///     let wg = WaitGroup::new();
     ///     let h = wg.go(|| 6 * 7);
-    ///     wg.wait();
-    ///     assert!(h.is_finished());
+    ///     wg.wait(); // f has returned; its thread may not have exited yet
     ///     assert_eq!(h.join().unwrap(), 42);
     /// })
     /// .unwrap();

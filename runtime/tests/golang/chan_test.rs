@@ -15,15 +15,19 @@
 //! under [`SCHEDULES`](crate::SCHEDULES) schedules.
 //!
 //! Ported:
-//! - `TestChan`: six tests, one per sub-check, each over capacities 0 to 19 (Go's short mode).
-//! - `TestNonblockRecvRace`, `TestNonblockSelectRace`, `TestNonblockSelectRace2`: 20 rounds
+//! - `TestChan`: six tests, one per sub-check, each over capacities 0 to 19 (Go's short
+//!   mode), except the FIFO and many-to-many one: capacities 0, 1, 2, 3, 7 and 19, and 100
+//!   values per sender (Go: 1,000).
+//! - `TestNonblockRecvRace`, `TestNonblockSelectRace`, `TestNonblockSelectRace2`: 100 rounds
 //!   (Go: 10,000 and 100,000).
-//! - `TestSelfSelect`: 200 selects per thread (Go: 1,000).
-//! - `TestSelectStress`: 50 values per channel and sender (Go: 100,000).
+//! - `TestSelfSelect`, as in Go (1,000 selects per thread).
+//! - `TestSelectStress`: 200 values per channel and sender (Go: 100,000).
 //! - `TestSelectFairness`: 2,000 trials, each arm within 50% ± 5% (Go: 10,000, ± 10 σ).
 //! - `TestChanSendInterface`: with `Arc<dyn Any>` values, checking that the values of send
 //!   arms not chosen are dropped.
-//! - `TestPseudoRandomSend`, `TestMultiConsumer` (1,000 values; Go: 271,828).
+//! - `TestPseudoRandomSend`, as two tests: buffered, and unbuffered (where the select blocks
+//!   with both arms queued on one channel; it caught gort queueing them in source order).
+//! - `TestMultiConsumer`: 1,000 values (Go: 271,828).
 //! - `TestShrinkStackDuringBlockedSend`: gort neither collects garbage nor moves stacks; kept
 //!   as a check that a thread that parks between deep excursions of its stack sends right.
 //! - `TestSelectDuplicateChannel`, and `TestSelectStackAdjust` as a check that closing a
@@ -141,7 +145,7 @@ fn close_unblocks_receive(cap: usize) {
 }
 
 /// `TestChan`, FIFO order from one sender (twice), then no value lost or duplicated with
-/// [`SENDERS`] senders and as many receivers of [`PER_SENDER`] values each (Go: 1,000).
+/// `SENDERS` senders and as many receivers of `PER_SENDER` values each (Go: 1,000).
 fn fifo_and_many_to_many(cap: usize) {
     const SENDERS: usize = 4;
     const PER_SENDER: usize = 100;
@@ -234,7 +238,7 @@ fn chan_len_and_cap() {
 }
 
 /// Rounds of the non-blocking race tests (Go: 10,000 and 100,000).
-const RACE_ROUNDS: usize = 20;
+const RACE_ROUNDS: usize = 100;
 
 #[test]
 fn nonblock_recv_race() {
@@ -306,8 +310,8 @@ fn nonblock_select_race_with_close() {
     crate::conform(|| select_race(0, true));
 }
 
-/// Selects per thread in `self_select` (Go: 1,000).
-const SELF_SELECT_ROUNDS: usize = 200;
+/// Selects per thread in `self_select`, as in Go.
+const SELF_SELECT_ROUNDS: usize = 1000;
 
 /// Two threads select between sending to and receiving from the same channel; on an
 /// unbuffered channel neither may ever receive its own value.
@@ -347,7 +351,7 @@ fn self_select() {
 }
 
 /// Values each plain sender sends, and each plain receiver receives (Go: 100,000).
-const STRESS_N: usize = 50;
+const STRESS_N: usize = 200;
 
 /// Counts one operation on channel `k` of a select; after [`STRESS_N`] of them, replaces the
 /// channel by `never` (Go: sets it to nil).
@@ -414,5 +418,278 @@ fn select_stress() {
             sums[i / 2] += h.join().unwrap();
         }
         assert_eq!(sums, [3 * STRESS_N; 4], "values lost or duplicated");
+    });
+}
+
+/// Values `select_fairness` counts (Go: 10,000).
+const TRIALS: usize = 2000;
+
+/// A thread selects over two never-ready channels and two that always hold a value; each of
+/// the two must be chosen in 50% ± 5% of the trials (about ± 4.5 σ).
+#[test]
+fn select_fairness() {
+    crate::conform(|| {
+        let (c1_tx, c1) = chan::bounded(TRIALS + 1);
+        let (c2_tx, c2) = chan::bounded(TRIALS + 1);
+        for _ in 0..=TRIALS {
+            c1_tx.send(1u8).unwrap();
+            c2_tx.send(2u8).unwrap();
+        }
+        let (_c3_tx, c3) = chan::unbuffered::<u8>();
+        let (_c4_tx, c4) = chan::unbuffered::<u8>();
+        let (out_tx, out) = chan::unbuffered();
+        let (done_tx, done) = chan::unbuffered::<()>();
+        let h = go(move || {
+            loop {
+                let b = select! {
+                    recv(c3) -> b => b,
+                    recv(c4) -> b => b,
+                    recv(c1) -> b => b,
+                    recv(c2) -> b => b,
+                };
+                let b = b.expect("a channel closed");
+                select! {
+                    send(out_tx, b) -> r => r.unwrap(),
+                    recv(done) => return,
+                }
+            }
+        });
+        let mut counts = [0usize; 2];
+        for _ in 0..TRIALS {
+            match out.recv().unwrap() {
+                b @ (1 | 2) => counts[usize::from(b - 1)] += 1,
+                b => panic!("unexpected value {b} on channel"),
+            }
+        }
+        assert!(
+            counts[0].abs_diff(TRIALS / 2) <= TRIALS / 20,
+            "unfair select: in {TRIALS} trials, results were {counts:?}"
+        );
+        drop(done_tx);
+        h.join().unwrap();
+    });
+}
+
+/// Go's check that sending interface values through select works; here, with
+/// `Arc<dyn Any>` values, also that the values of send arms not chosen are dropped.
+#[test]
+fn chan_send_interface() {
+    crate::conform(|| {
+        struct Mt;
+        let m: Arc<dyn Any + Send + Sync> = Arc::new(Mt);
+        let (tx, rx) = chan::bounded(1);
+        tx.send(m.clone()).unwrap();
+        select! {
+            send(tx, m.clone()) => panic!("sent to a full channel"),
+            default => {}
+        }
+        select! {
+            send(tx, m.clone()) => panic!("sent to a full channel"),
+            send(tx, Arc::new(Mt) as Arc<dyn Any + Send + Sync>) => panic!("sent to a full channel"),
+            default => {}
+        }
+        assert_eq!(Arc::strong_count(&m), 2, "a value of a send arm not chosen was kept");
+        let got = rx.recv().unwrap();
+        assert!(Arc::ptr_eq(&got, &m) && got.is::<Mt>(), "received another value");
+    });
+}
+
+/// A select with two send arms on one channel, `1` and `0`: over [`RANDOM_SENDS`] sends
+/// each value must be sent more than a tenth of the time.
+fn pseudo_random_send(cap: usize) {
+    let (tx, rx) = chan::bounded(cap);
+    let h = go(move || {
+        (0..RANDOM_SENDS)
+            .map(|_| {
+                sched::yield_now();
+                rx.recv().unwrap()
+            })
+            .collect::<Vec<usize>>()
+    });
+    for _ in 0..RANDOM_SENDS {
+        select! {
+            send(tx, 1) -> r => r.unwrap(),
+            send(tx, 0) -> r => r.unwrap(),
+        }
+    }
+    let ones: usize = h.join().unwrap().into_iter().sum();
+    let zeros = RANDOM_SENDS - ones;
+    assert!(
+        zeros > RANDOM_SENDS / 10 && ones > RANDOM_SENDS / 10,
+        "want pseudorandom, got {zeros} zeros and {ones} ones (chan cap {cap})"
+    );
+}
+
+const RANDOM_SENDS: usize = 100;
+
+/// Buffered: the select finds room and both arms ready.
+#[test]
+fn pseudo_random_send_buffered() {
+    crate::conform(|| pseudo_random_send(RANDOM_SENDS));
+}
+
+/// Unbuffered: the receiver yields first, so the select usually blocks with both arms
+/// queued on the channel, and the receiver's arrival makes both ready at once.
+#[test]
+fn pseudo_random_send_unbuffered() {
+    crate::conform(|| pseudo_random_send(0));
+}
+
+/// 23 workers take values from one queue (yielding on some of them) and pass them on to a
+/// results channel; the feeder closes the queue, waits for the workers, then closes the
+/// results; main must see every value once (1,000 values; Go: 271,828).
+#[test]
+fn multi_consumer() {
+    const NWORK: usize = 23;
+    const NITER: usize = 1000;
+    const PN: [usize; 10] = [2, 3, 7, 11, 13, 17, 19, 23, 27, 31];
+    crate::conform(|| {
+        let (q_tx, q) = chan::bounded(NWORK * 3);
+        let (r_tx, r) = chan::bounded(NWORK * 3);
+        let workers: Vec<_> = (0..NWORK)
+            .map(|w| {
+                let (q, r_tx) = (q.clone(), r_tx.clone());
+                go(move || {
+                    for v in q {
+                        // Disturb the queue's FIFO-ish hand-out.
+                        if PN[w % PN.len()] == v {
+                            sched::yield_now();
+                        }
+                        r_tx.send(v).unwrap();
+                    }
+                })
+            })
+            .collect();
+        drop(q);
+        let feeder = go(move || {
+            let mut expect = 0;
+            for i in 0..NITER {
+                let v = PN[i % PN.len()];
+                expect += v;
+                q_tx.send(v).unwrap();
+            }
+            q_tx.close(); // no more work
+            workers.into_iter().for_each(|h| h.join().unwrap());
+            r_tx.close(); // so no more results
+            expect
+        });
+        let (mut n, mut s) = (0, 0);
+        for v in r {
+            n += 1;
+            s += v;
+        }
+        let expect = feeder.join().unwrap();
+        assert!(
+            n == NITER && s == expect,
+            "expected sum {expect} (got {s}) from {NITER} (saw {n})"
+        );
+    });
+}
+
+/// Uses about `depth` KiB of stack for a moment.
+fn stack_growth_recursive(depth: u32) {
+    let pad = std::hint::black_box([0u64; 128]);
+    if depth != 0 && pad[0] == 0 {
+        stack_growth_recursive(depth - 1);
+    }
+}
+
+/// The sender parks on every send between deep excursions of its stack; every value must
+/// arrive intact. (Go also forces a GC to shrink the parked sender's stack; gort neither
+/// collects garbage nor moves stacks.)
+#[test]
+fn shrink_stack_during_blocked_send() {
+    const N: usize = 10;
+    crate::conform(|| {
+        let (c_tx, c) = chan::unbuffered();
+        let (done_tx, done) = chan::unbuffered();
+        let h = go(move || {
+            for i in 0..N {
+                c_tx.send(i).unwrap();
+                stack_growth_recursive(20);
+            }
+            done_tx.send(()).unwrap();
+        });
+        for i in 0..N {
+            assert_eq!(c.recv(), Ok(i), "bad channel read");
+            time::sleep(ms(1)); // the sender finishes its excursion and blocks again
+        }
+        done.recv().unwrap();
+        h.join().unwrap();
+    });
+}
+
+/// A thread selects on `c` twice and on `d`; a second thread waits on `c` behind it. A send
+/// on `d` wakes the first, which must leave `c`'s queue intact for the second.
+#[test]
+fn select_duplicate_channel() {
+    crate::conform(|| {
+        let (c_tx, c) = chan::unbuffered::<i32>();
+        let (d_tx, d) = chan::unbuffered::<i32>();
+        let (e_tx, e) = chan::unbuffered::<i32>();
+        let a = {
+            let c = c.clone();
+            go(move || {
+                let got = select! {
+                    recv(c) -> v => ('c', v),
+                    recv(c) -> v => ('c', v),
+                    recv(d) -> v => ('d', v),
+                };
+                e_tx.send(9).unwrap();
+                got
+            })
+        };
+        time::sleep(ms(1)); // A is queued on c first
+        let b = go(move || c.recv());
+        time::sleep(ms(1)); // then B
+        d_tx.send(7).unwrap(); // wakes A, which leaves c's queue
+        assert_eq!(e.recv(), Ok(9));
+        c_tx.send(8).unwrap(); // must wake B
+        assert_eq!(a.join().unwrap(), ('d', Ok(7)));
+        assert_eq!(b.join().unwrap(), Ok(8));
+    });
+}
+
+/// Two threads use about 10 KiB of stack, then park in a select on `c` and `d`, one of them
+/// with each channel twice (the other with never-ready stand-ins for Go's nil channels).
+/// Closing `d` must wake both through a `d` arm, leaving their locals as they were. (Go
+/// checks that a stack shrink adjusts the select's pointers into the stack.)
+#[test]
+fn select_stack_adjust() {
+    crate::conform(|| {
+        let (c_tx, c) = chan::unbuffered::<i32>();
+        let (d_tx, d) = chan::unbuffered::<i32>();
+        let f = |ready: Sender<bool>, dup: bool| {
+            let (c, d) = (c.clone(), d.clone());
+            go(move || {
+                stack_growth_recursive(10);
+                ready.send(true).unwrap();
+                let val = std::hint::black_box(42);
+                let (_idle, never) = chan::unbuffered();
+                let (c2, d2) = if dup { (&c, &d) } else { (&never, &never) };
+                let (arm, v) = select! {
+                    recv(c) -> v => ("c", v),
+                    recv(c2) -> v => ("c2", v),
+                    recv(d) -> v => ("d", v),
+                    recv(d2) -> v => ("d2", v),
+                };
+                assert!(matches!((arm, v), ("d" | "d2", Err(RecvError))), "woken by {arm}");
+                assert_eq!(val, 42, "val changed");
+                ready.send(true).unwrap();
+            })
+        };
+        let (ready1_tx, ready1) = chan::unbuffered();
+        let (ready2_tx, ready2) = chan::unbuffered();
+        let h1 = f(ready1_tx, false);
+        let h2 = f(ready2_tx, true);
+        ready1.recv().unwrap();
+        ready2.recv().unwrap();
+        time::sleep(ms(10)); // both park in their selects
+        d_tx.close();
+        ready1.recv().unwrap();
+        ready2.recv().unwrap();
+        h1.join().unwrap();
+        h2.join().unwrap();
+        drop(c_tx);
     });
 }

@@ -9,7 +9,8 @@
 //! (dropping its `Sender`s), and the closer by dropping the shared channel's last `Sender`.
 //! It also checks that no value went missing. `GOMAXPROCS(2)` has no counterpart: the
 //! executor interleaves the threads at every channel operation instead. The Go program's
-//! 100,000 iterations run under two schedules (one random, one PCT); the 200 schedules run [`ITERATIONS`] each.
+//! 100,000 iterations run under two schedules (one random, one PCT); the usual 200
+//! schedules run [`ITERATIONS`] each.
 
 use std::collections::HashSet;
 

@@ -7,7 +7,7 @@
 //! feeds one series to two consumers that read at different rates, through a chain of
 //! generations that hand over by release channels, and the exponential feeds its own output
 //! back into its input. The program checks the first terms of `1/(1-x)`, `2/(1-x)`, sums,
-//! differences, a derivative, an integral, a square, `exp(1/(1-x) - 1)` and `atan` against
+//! differences, a derivative, an integral, a square, `exp(x/(1-x))` and `atan` against
 //! known coefficients, under many schedules.
 //!
 //! How the port deviates: Go's nil channels in `getn` become the stand-ins of [`Net`]

@@ -224,18 +224,12 @@ fn nonblock_cases() -> i32 {
         one_of {
             {}
             { recv(dummy) => panic!("dummy receive"), }
-            { recv(dummy) -> v => {
-                x = v.unwrap();
-                panic!("dummy receive into x");
-            } }
+            { recv(dummy) -> v => x = v.expect("dummy receive into x"), }
         }
         one_of {
             {}
             { recv(nil) => panic!("nil receive"), }
-            { recv(nil) -> v => {
-                x = v.unwrap();
-                panic!("nil receive into x");
-            } }
+            { recv(nil) -> v => x = v.expect("nil receive into x"), }
         }
         must_default { default => {} }
     );

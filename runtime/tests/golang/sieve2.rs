@@ -1,4 +1,4 @@
-//! Port of test/chan/sieve2.go: an Eratosthenes-style sieve of channels yields the primes below 100.
+//! Port of test/chan/sieve2.go: a sieve of Eratosthenes built of channels finds the primes < 100.
 //!
 //! The Go program crosses odd candidates (from 5 on) off against a stream of odd composites.
 //! The composites come from a goroutine that merges, with a heap ordered by each channel's
