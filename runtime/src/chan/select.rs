@@ -537,7 +537,9 @@ pub fn select(
     //    queue a waiter on every arm's channel, all sharing one token.
     let token = SelectToken::new();
     let me = rt::current_waker("select!");
-    for i in 0..n {
+    // In the seeded polling order, not source order: when two arms wait on one channel, the
+    // counterpart completes whichever was queued first, and that must be a fair choice too.
+    for &i in order.as_slice() {
         // SAFETY: `locked` holds arm i's channel lock.
         unsafe { locked.arms[i].0.enqueue(me, &token, i) };
     }
