@@ -135,6 +135,8 @@ fn waiting_on_a_context_nobody_cancels_is_a_deadlock_naming_it() {
     assert!(text.contains("context.WithCancel"), "{text}");
 }
 
+const MIN_DEADLINE: &str = "a child's deadline is the earlier of its own and its parent's";
+
 #[test]
 fn a_childs_deadline_is_the_earlier_of_its_own_and_its_parents() {
     sim::run(&Config::default(), || {
@@ -143,8 +145,8 @@ fn a_childs_deadline_is_the_earlier_of_its_own_and_its_parents() {
             context::with_timeout(&Context::background(), Duration::from_millis(100));
         let (later, _l) = context::with_timeout(&parent, Duration::from_millis(500));
         let (sooner, _s) = context::with_timeout(&parent, Duration::from_millis(40));
-        assert_eq!(later.deadline(), Some(t0 + Duration::from_millis(100)), "deadline");
-        assert_eq!(sooner.deadline(), Some(t0 + Duration::from_millis(40)), "deadline");
+        assert_eq!(later.deadline(), Some(t0 + Duration::from_millis(100)), "{MIN_DEADLINE}");
+        assert_eq!(sooner.deadline(), Some(t0 + Duration::from_millis(40)), "{MIN_DEADLINE}");
         sooner.done().recv().unwrap_err();
         assert_eq!(time::now() - t0, Duration::from_millis(40));
         later.done().recv().unwrap_err();
