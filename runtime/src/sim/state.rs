@@ -356,10 +356,18 @@ impl State {
 
     /// A cycle of lock waits through `start`, which has just blocked on a lock.
     pub(crate) fn lock_cycle(&self, start: usize) -> Option<Vec<LockWait>> {
+        let first = self.lock_blockers(start);
+        let waits_on_lock = |t: usize| {
+            matches!(self.threads[t].status, Status::Blocked(Wait { op: Op::Lock | Op::RLock, .. }))
+        };
+        // Common case: whoever we wait for is not itself waiting for a lock.
+        if !first.iter().any(|&(t, _)| t == start || waits_on_lock(t)) {
+            return None;
+        }
         // Depth-first search over wait-for edges; `path` holds (thread, edge taken).
         let mut path: Vec<(usize, usize, bool)> = Vec::new();
         let mut seen = vec![false; self.threads.len()];
-        let mut stack = vec![(start, self.lock_blockers(start), 0usize)];
+        let mut stack = vec![(start, first, 0usize)];
         seen[start] = true;
         while let Some((t, edges, next)) = stack.last_mut() {
             let Some(&(to, holds)) = edges.get(*next) else {
