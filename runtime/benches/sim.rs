@@ -244,6 +244,26 @@ fn sync_mutex3x5() -> u64 {
     n
 }
 
+/// Explores `program` over `schedules` schedules and prints the row against shuttle's
+/// mutex 3x5 anchor (8.45 µs per schedule, 49.9 decisions).
+fn explore_row(config: &sim::Config, workload: &str, schedules: u32, program: fn() -> u64) {
+    let (t, summary) = median(|| sim::explore(config, schedules, program));
+    let summary = summary.unwrap_or_else(|report| panic!("{report}"));
+    assert_eq!(summary.schedules, schedules);
+    Row {
+        workload: workload.into(),
+        ours: nanos(t) / f64::from(schedules) / 1e3,
+        unit: "µs/sch",
+        anchor: Some(8.45),
+        note: format!(
+            "{:.1} events/schedule (shuttle: 49.9 decisions), {:.0} ns/event",
+            summary.steps as f64 / f64::from(schedules),
+            nanos(t) / summary.steps as f64
+        ),
+    }
+    .print();
+}
+
 fn main() {
     let total = Instant::now();
     println!("gort deterministic executor vs shuttle 0.9 (shared/reference/shuttle-measured.md)");
@@ -343,21 +363,7 @@ fn main() {
     // mutex 3x5 explored: 10,000 schedules in one sim::explore.
     const SCHEDULES: u32 = 10_000;
     if want("explore") {
-        let (t, summary) = median(|| sim::explore(&lean, SCHEDULES, mutex3x5));
-        let summary = summary.unwrap_or_else(|report| panic!("{report}"));
-        assert_eq!(summary.schedules, SCHEDULES);
-        Row {
-            workload: "mutex 3x5, sim::explore 10,000 schedules".into(),
-            ours: nanos(t) / f64::from(SCHEDULES) / 1e3,
-            unit: "µs/sch",
-            anchor: Some(8.45),
-            note: format!(
-                "{:.1} events/schedule (shuttle: 49.9 decisions), {:.0} ns/event",
-                summary.steps as f64 / f64::from(SCHEDULES),
-                nanos(t) / summary.steps as f64
-            ),
-        }
-        .print();
+        explore_row(&lean, "mutex 3x5, sim::explore 10,000 schedules", SCHEDULES, mutex3x5);
     }
 
     // mutex 3x5 as 10,000 fresh sim::run calls.
@@ -458,20 +464,8 @@ fn main() {
     }
 
     if want("explore-mutex") {
-        let (t, summary) = median(|| sim::explore(&lean, SCHEDULES, sync_mutex3x5));
-        let summary = summary.unwrap_or_else(|report| panic!("{report}"));
-        Row {
-            workload: "sync::Mutex 3x5, sim::explore 10,000 schedules".into(),
-            ours: nanos(t) / f64::from(SCHEDULES) / 1e3,
-            unit: "µs/sch",
-            anchor: Some(8.45),
-            note: format!(
-                "{:.1} events/schedule, {:.0} ns/event",
-                summary.steps as f64 / f64::from(SCHEDULES),
-                nanos(t) / summary.steps as f64
-            ),
-        }
-        .print();
+        let workload = "sync::Mutex 3x5, sim::explore 10,000 schedules";
+        explore_row(&lean, workload, SCHEDULES, sync_mutex3x5);
     }
 
     println!("\ntotal bench time: {:.1} s", total.elapsed().as_secs_f64());

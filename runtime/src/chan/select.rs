@@ -207,27 +207,52 @@ macro_rules! __select_parse {
     };
 }
 
-/// One arm of a select, as [`select`] drives it.
-trait Arm {
+/// The channel side of an arm: what [`select`] locks and names, whatever the element type.
+trait Channel {
+    /// The lock's address: select takes the locks of all its channels in address order.
     fn lock_addr(&self) -> usize;
     fn lock(&self);
     /// # Safety
     /// The lock is held (taken by `lock`).
     unsafe fn unlock(&self);
+    fn obj(&self) -> ObjRef;
+}
+
+impl<T> Channel for Shared<T> {
+    fn lock_addr(&self) -> usize {
+        Shared::lock_addr(self)
+    }
+
+    fn lock(&self) {
+        self.lock_raw();
+    }
+
+    unsafe fn unlock(&self) {
+        // SAFETY: forwarded contract: the lock is held.
+        unsafe { self.unlock_raw() }
+    }
+
+    fn obj(&self) -> ObjRef {
+        Shared::obj(self)
+    }
+}
+
+/// One arm of a select, as [`select`] drives it.
+trait Arm {
+    fn channel(&self) -> &dyn Channel;
     /// Completes the operation if it can proceed now; returns the thread to wake, if any.
     ///
     /// # Safety
-    /// The lock is held.
+    /// The channel's lock is held.
     unsafe fn poll(&mut self) -> Option<Option<Waker>>;
     /// Queues this arm's waiter.
     ///
     /// # Safety
-    /// The lock is held.
+    /// The channel's lock is held.
     unsafe fn enqueue(&mut self, thread: Waker, token: &Arc<SelectToken>, case: usize);
     /// After the select chose: collect the result if `chosen`, else withdraw the waiter.
     fn finish(&mut self, chosen: bool);
     fn op(&self) -> Op;
-    fn obj(&self) -> ObjRef;
 }
 
 /// A `recv(rx)` arm: the receiver, then the result once chosen.
@@ -257,17 +282,8 @@ impl<'a, T> RecvArm<'a, T> {
 }
 
 impl<T> Arm for RecvArm<'_, T> {
-    fn lock_addr(&self) -> usize {
-        self.rx.shared.lock_addr()
-    }
-
-    fn lock(&self) {
-        self.rx.shared.lock_raw();
-    }
-
-    unsafe fn unlock(&self) {
-        // SAFETY: forwarded contract: the lock is held.
-        unsafe { self.rx.shared.unlock_raw() }
+    fn channel(&self) -> &dyn Channel {
+        &*self.rx.shared
     }
 
     unsafe fn poll(&mut self) -> Option<Option<Waker>> {
@@ -309,10 +325,6 @@ impl<T> Arm for RecvArm<'_, T> {
     fn op(&self) -> Op {
         Op::Recv
     }
-
-    fn obj(&self) -> ObjRef {
-        self.rx.shared.obj()
-    }
 }
 
 /// A `send(tx, value)` arm: the sender and the value, then the result once chosen.
@@ -343,17 +355,8 @@ impl<'a, T> SendArm<'a, T> {
 }
 
 impl<T> Arm for SendArm<'_, T> {
-    fn lock_addr(&self) -> usize {
-        self.tx.shared.lock_addr()
-    }
-
-    fn lock(&self) {
-        self.tx.shared.lock_raw();
-    }
-
-    unsafe fn unlock(&self) {
-        // SAFETY: forwarded contract: the lock is held.
-        unsafe { self.tx.shared.unlock_raw() }
+    fn channel(&self) -> &dyn Channel {
+        &*self.tx.shared
     }
 
     unsafe fn poll(&mut self) -> Option<Option<Waker>> {
@@ -400,10 +403,6 @@ impl<T> Arm for SendArm<'_, T> {
 
     fn op(&self) -> Op {
         Op::Send
-    }
-
-    fn obj(&self) -> ObjRef {
-        self.tx.shared.obj()
     }
 }
 
@@ -473,17 +472,20 @@ impl<'s, 'a> Locked<'s, 'a> {
     fn take(arms: &'s mut [ArmRef<'a>]) -> Self {
         let mut order = Indices::identity(arms.len());
         let slice = order.as_mut();
-        slice.sort_unstable_by_key(|&i| arms[i].0.lock_addr());
+        slice.sort_unstable_by_key(|&i| arms[i].0.channel().lock_addr());
         // Dedup in place: a channel named by two arms is locked once.
         let mut len = 0;
         for k in 0..slice.len() {
-            if len == 0 || arms[slice[len - 1]].0.lock_addr() != arms[slice[k]].0.lock_addr() {
+            if len == 0
+                || arms[slice[len - 1]].0.channel().lock_addr()
+                    != arms[slice[k]].0.channel().lock_addr()
+            {
                 slice[len] = slice[k];
                 len += 1;
             }
         }
         for &i in &slice[..len] {
-            arms[i].0.lock();
+            arms[i].0.channel().lock();
         }
         Locked { arms, order, len }
     }
@@ -493,7 +495,7 @@ impl Drop for Locked<'_, '_> {
     fn drop(&mut self) {
         for &i in self.order.as_slice()[..self.len].iter().rev() {
             // SAFETY: `take` locked exactly these arms' channels, once each.
-            unsafe { self.arms[i].0.unlock() };
+            unsafe { self.arms[i].0.channel().unlock() };
         }
     }
 }
@@ -521,7 +523,7 @@ pub fn select(
         // SAFETY: `locked` holds arm i's channel lock.
         if let Some(woken) = unsafe { locked.arms[i].0.poll() } {
             drop(locked);
-            rt::note(arms[i].0.op(), Some(arms[i].0.obj()), at);
+            rt::note(arms[i].0.op(), Some(arms[i].0.channel().obj()), at);
             wake(woken, at);
             return Some(i);
         }
