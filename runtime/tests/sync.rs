@@ -72,7 +72,9 @@ fn lock_order_inversion_names_both_threads_and_locks() {
     .expect_err("some schedule deadlocks");
     let cycle = lock_cycle(&err);
     assert_eq!(cycle.len(), 2, "{cycle:?}");
-    assert!(cycle.iter().any(|c| c.contains("#1 main")) && cycle.iter().any(|c| c.contains("#2")));
+    assert!(
+        cycle.iter().any(|c| c.contains("#1 \"main\"")) && cycle.iter().any(|c| c.contains("#2"))
+    );
     assert!(cycle.iter().all(|c| c.contains("sync.Mutex") && c.contains("held by")), "{cycle:?}");
 }
 

@@ -72,7 +72,9 @@ impl fmt::Display for Failure {
                 write!(
                     f,
                     "fatal error: deadlock: green thread {} locks {} at {}, which it already holds",
-                    w.thread, w.object, w.at
+                    Quoted(&w.thread),
+                    w.object,
+                    w.at
                 )
             }
             Failure::LockCycle(cycle) => {
@@ -215,11 +217,24 @@ impl LockWait {
 impl fmt::Display for LockWait {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let verb = if self.op == Op::RLock { "read-lock" } else { "lock" };
-        write!(f, "green thread {} wants to {verb} {} at {}, ", self.thread, self.object, self.at)?;
+        let (me, them) = (Quoted(&self.thread), Quoted(&self.blocked_by));
+        write!(f, "green thread {me} wants to {verb} {} at {}, ", self.object, self.at)?;
         if self.holds {
-            write!(f, "held by green thread {}", self.blocked_by)
+            write!(f, "held by green thread {them}")
         } else {
-            write!(f, "behind green thread {}, a writer waiting for it", self.blocked_by)
+            write!(f, "behind green thread {them}, a writer waiting for it")
+        }
+    }
+}
+
+/// A thread as reports name it: `#2 "worker"`, or `#2` if unnamed.
+struct Quoted<'a>(&'a ThreadLabel);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0.name {
+            Some(name) => write!(f, "{} {name:?}", self.0.id),
+            None => write!(f, "{}", self.0.id),
         }
     }
 }
