@@ -216,14 +216,24 @@ impl<T> TimerSender<T> {
     }
 }
 
-/// A channel that reports name as a runtime object of kind `kind` ("context.WithCancel").
+/// The state of a channel that reports name by the runtime object of kind `kind`
+/// ("context.WithCancel", "time.Ticker") instead of as a chan.
+fn runtime_shared<T>(
+    kind: &'static str,
+    cap: usize,
+    at: &'static Location<'static>,
+) -> Arc<Shared<T>> {
+    let obj = rt::register_object(ObjectKind::Other(kind), None, at, kind);
+    Arc::new(Shared::new(cap, obj))
+}
+
+/// A channel reports name as the runtime object of kind `kind`: see [`runtime_shared`].
 pub(crate) fn runtime_channel<T>(
     kind: &'static str,
     cap: usize,
     at: &'static Location<'static>,
 ) -> (Sender<T>, Receiver<T>) {
-    let obj = rt::register_object(ObjectKind::Other(kind), None, at, kind);
-    let shared = Arc::new(Shared::new(cap, obj));
+    let shared = runtime_shared(kind, cap, at);
     (Sender { shared: shared.clone() }, Receiver { shared })
 }
 
@@ -232,8 +242,7 @@ pub(crate) fn timer_channel<T>(
     kind: &'static str,
     at: &'static Location<'static>,
 ) -> (TimerSender<T>, Receiver<T>) {
-    let obj = rt::register_object(ObjectKind::Other(kind), None, at, kind);
-    let shared = Arc::new(Shared::new(1, obj));
+    let shared = runtime_shared(kind, 1, at);
     (TimerSender { shared: shared.clone() }, Receiver { shared })
 }
 

@@ -334,7 +334,8 @@ impl<T> Shared<T> {
 
     /// Empties the buffer (a stopped or reset timer's stale tick).
     pub(crate) fn clear(&self) {
-        let stale: Vec<T> = self.inner.lock().buf.drain(..).collect();
+        // Dropped after the lock is released: a value's destructor may use channels.
+        let stale = std::mem::take(&mut self.inner.lock().buf);
         drop(stale);
     }
 

@@ -194,21 +194,81 @@ pub struct LockWait {
 
 impl LockWait {
     /// The waiting thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::diag::Failure;
+    /// use gort::{sim, sync::Mutex};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let m = Mutex::new(0);
+    ///     let _held = m.lock();
+    ///     let _again = m.lock();
+    /// });
+    /// let Some(Failure::LockCycle(cycle)) = report.failure() else { panic!("{report}") };
+    /// assert_eq!(cycle[0].thread().name(), Some("main"));
+    /// ```
     pub fn thread(&self) -> &ThreadLabel {
         &self.thread
     }
 
     /// The lock it waits for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::diag::Failure;
+    /// use gort::{sim, sync::Mutex};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let m = Mutex::new(0);
+    ///     let _held = m.lock();
+    ///     let _again = m.lock();
+    /// });
+    /// let Some(Failure::LockCycle(cycle)) = report.failure() else { panic!("{report}") };
+    /// assert_eq!(cycle[0].object().kind().to_string(), "sync.Mutex");
+    /// ```
     pub fn object(&self) -> &ObjectMeta {
         &self.object
     }
 
     /// Where it waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::diag::Failure;
+    /// use gort::{sim, sync::Mutex};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let m = Mutex::new(0);
+    ///     let _held = m.lock();
+    ///     let _again = m.lock();
+    /// });
+    /// let Some(Failure::LockCycle(cycle)) = report.failure() else { panic!("{report}") };
+    /// assert_eq!(cycle[0].at().file(), file!());
+    /// ```
     pub fn at(&self) -> &'static Location<'static> {
         self.at
     }
 
     /// The thread it waits for: one holding the lock, or a writer queued ahead of it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::diag::Failure;
+    /// use gort::{sim, sync::Mutex};
+    ///
+    /// let report = sim::run(&sim::Config::default(), || {
+    ///     let m = Mutex::new(0);
+    ///     let _held = m.lock();
+    ///     let _again = m.lock();
+    /// });
+    /// let Some(Failure::LockCycle(cycle)) = report.failure() else { panic!("{report}") };
+    /// assert_eq!(cycle[0].blocked_by().id().as_u64(), 1); // main waits for itself
+    /// ```
     pub fn blocked_by(&self) -> &ThreadLabel {
         &self.blocked_by
     }

@@ -18,9 +18,9 @@ use std::time::Duration;
 use corosensei::Yielder;
 
 use super::rng::Pcg32;
-use super::state::{DueCallback, State, Status, duration_nanos};
+use super::state::{State, Status, duration_nanos};
 use super::strategy::Scheduler;
-use super::timers::{Fired, Processors, TimerAction, TimerFn, Timers};
+use super::timers::{DueCallback, Fired, Processors, TimerAction, TimerFn, Timers};
 use super::{Config, Stats};
 use crate::diag::{
     Failure, Heartbeat, ObjectId, ObjectKind, ObjectMeta, Op, PanicReport, Trace, panic_hook,
@@ -518,11 +518,14 @@ impl Sim {
         }
         let object = object.filter(|o| o.run == self.run_id).map(|o| o.id);
         let mut st = self.state.borrow_mut();
-        let actor = match self.firing.get() {
-            Some((owner, _)) => owner,
-            None => st.current,
-        };
+        let actor = self.actor(&st);
         st.event(actor, op, object, at);
+    }
+
+    /// Who events are recorded for: the running thread or, inside a timer callback, the
+    /// thread that armed the timer.
+    fn actor(&self, st: &State) -> usize {
+        self.firing.get().map_or(st.current, |(owner, _)| owner)
     }
 
     /// A uniformly random number below `n` from the run's seeded generator.
@@ -559,7 +562,7 @@ impl Sim {
         at: &'static Location<'static>,
     ) -> u64 {
         let mut st = self.state.borrow_mut();
-        let owner = self.firing.get().map_or(st.current, |(owner, _)| owner);
+        let owner = self.actor(&st);
         let deadline = st.now.saturating_add(duration_nanos(d));
         st.timers.add_callback(deadline, period.map(duration_nanos), f, owner, at)
     }
@@ -583,13 +586,8 @@ impl Sim {
         at: &'static Location<'static>,
     ) -> bool {
         let mut st = self.state.borrow_mut();
+        let owner = self.actor(&st);
         let deadline = st.now.saturating_add(duration_nanos(d));
-        let period = period.map(duration_nanos);
-        if st.timers.reset_callback(id, deadline, period) {
-            return true;
-        }
-        let owner = self.firing.get().map_or(st.current, |(owner, _)| owner);
-        st.timers.rearm_callback(id, deadline, period, f.clone(), owner, at);
-        false
+        st.timers.reset_callback(id, deadline, period.map(duration_nanos), f, owner, at)
     }
 }

@@ -14,7 +14,7 @@ use corosensei::Yielder;
 use super::Stats;
 use super::rng::Pcg32;
 use super::strategy::Scheduler;
-use super::timers::{Processors, TimerAction, Timers};
+use super::timers::{DueCallback, Processors, TimerAction, Timers};
 use crate::diag::{
     Failure, Heartbeat, LockWait, ObjectId, Op, PanicReport, ThreadLabel, ThreadSnapshot,
     ThreadState, Trace,
@@ -241,9 +241,7 @@ impl State {
         let mut callbacks = Vec::new();
         for action in due {
             if let TimerAction::Fire { id, seq } = action {
-                if let Some((f, owner, at)) = self.timers.take_due(id, seq, deadline) {
-                    callbacks.push(DueCallback { id, f, owner, at });
-                }
+                callbacks.extend(self.timers.take_due(id, seq, deadline));
             } else {
                 self.fire(action);
             }
@@ -317,14 +315,6 @@ impl State {
             })
             .collect()
     }
-}
-
-/// A callback timer that fired, to be run by the scheduler loop.
-pub(crate) struct DueCallback {
-    pub(crate) id: u64,
-    pub(crate) f: super::timers::TimerFn,
-    pub(crate) owner: usize,
-    pub(crate) at: &'static Location<'static>,
 }
 
 /// Lock cycles: the wait-for graph between threads blocked in `lock`/`read`.

@@ -37,18 +37,26 @@ pub(crate) enum Fired {
 }
 
 /// A registered callback timer.
-pub(crate) struct Callback {
+struct Callback {
     /// Which heap entry is the live one (bumped by every re-arm).
     seq: u64,
-    deadline: u64,
     /// Re-arm this many nanoseconds after each firing (a ticker).
-    pub(crate) period: Option<u64>,
-    pub(crate) f: TimerFn,
+    period: Option<u64>,
+    f: TimerFn,
     /// The thread that armed it: its firings are recorded for that thread.
-    pub(crate) owner: usize,
-    pub(crate) at: &'static Location<'static>,
+    owner: usize,
+    at: &'static Location<'static>,
     /// The step at which a periodic firing last changed nothing.
     idle_at: Option<u64>,
+}
+
+/// A callback timer that fired, for the scheduler loop to run once the state is no longer
+/// borrowed.
+pub(crate) struct DueCallback {
+    pub(crate) id: u64,
+    pub(crate) f: TimerFn,
+    pub(crate) owner: usize,
+    pub(crate) at: &'static Location<'static>,
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -114,9 +122,7 @@ impl Timers {
     ) -> u64 {
         self.next_id += 1;
         let id = self.next_id;
-        self.callbacks
-            .insert(id, Callback { seq: 0, deadline, period, f, owner, at, idle_at: None });
-        self.arm(id, deadline);
+        self.reset_callback(id, deadline, period, &f, owner, at);
         id
     }
 
@@ -124,7 +130,6 @@ impl Timers {
         self.add(deadline, TimerAction::Fire { id, seq: self.seq + 1 });
         let cb = self.callbacks.get_mut(&id).expect("armed callbacks are registered");
         cb.seq = self.seq;
-        cb.deadline = deadline;
         cb.idle_at = None;
     }
 
@@ -133,28 +138,30 @@ impl Timers {
         self.callbacks.remove(&id).is_some()
     }
 
-    /// Moves callback `id` to `deadline`; false (and nothing armed) if it was not pending.
-    pub(crate) fn reset_callback(&mut self, id: u64, deadline: u64, period: Option<u64>) -> bool {
-        let Some(cb) = self.callbacks.get_mut(&id) else { return false };
-        cb.period = period;
-        self.arm(id, deadline);
-        true
-    }
-
-    /// Registers a callback that was removed when it fired, under the same id (a stopped
-    /// timer restarted by `Timer::reset`).
-    pub(crate) fn rearm_callback(
+    /// Moves callback `id` to `deadline` with a new `period`, registering it again (with `f`,
+    /// `owner` and `at`) if it had fired or been stopped. True if it was still pending.
+    pub(crate) fn reset_callback(
         &mut self,
         id: u64,
         deadline: u64,
         period: Option<u64>,
-        f: TimerFn,
+        f: &TimerFn,
         owner: usize,
         at: &'static Location<'static>,
-    ) {
-        self.callbacks
-            .insert(id, Callback { seq: 0, deadline, period, f, owner, at, idle_at: None });
+    ) -> bool {
+        let pending = match self.callbacks.get_mut(&id) {
+            Some(cb) => {
+                cb.period = period;
+                true
+            }
+            None => {
+                let cb = Callback { seq: 0, period, f: f.clone(), owner, at, idle_at: None };
+                self.callbacks.insert(id, cb);
+                false
+            }
+        };
         self.arm(id, deadline);
+        pending
     }
 
     /// The earliest live deadline, dropping stale callback entries on the way.
@@ -186,21 +193,16 @@ impl Timers {
 
     /// Takes a due callback out for running: one-shot callbacks are unregistered, periodic
     /// ones re-armed one period later. `None` if it is stale.
-    pub(crate) fn take_due(
-        &mut self,
-        id: u64,
-        seq: u64,
-        now: u64,
-    ) -> Option<(TimerFn, usize, &'static Location<'static>)> {
+    pub(crate) fn take_due(&mut self, id: u64, seq: u64, now: u64) -> Option<DueCallback> {
         let cb = self.callbacks.get(&id).filter(|c| c.seq == seq)?;
-        let fired = (cb.f.clone(), cb.owner, cb.at);
+        let due = DueCallback { id, f: cb.f.clone(), owner: cb.owner, at: cb.at };
         match cb.period {
             Some(period) => self.arm(id, now.saturating_add(period.max(1))),
             None => {
                 self.callbacks.remove(&id);
             }
         }
-        Some(fired)
+        Some(due)
     }
 
     /// Records that callback `id`'s firing at step `step` changed nothing.
