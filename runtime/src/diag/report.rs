@@ -108,8 +108,16 @@ impl fmt::Display for Failure {
 }
 
 impl Failure {
-    /// What a learner can do about it.
-    fn hint(&self) -> &'static str {
+    /// What a learner can do about it: one paragraph, the same one the report prints.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::diag::Failure;
+    ///
+    /// assert!(Failure::Deadlock.hint().contains("no timer is pending"));
+    /// ```
+    pub fn hint(&self) -> &'static str {
         match self {
             Failure::Deadlock => {
                 "Every green thread is blocked and no timer is pending, so none of them can \

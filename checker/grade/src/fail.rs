@@ -1,0 +1,117 @@
+//! `Fail`: one failed attempt, from a runtime report or from a suite's own check.
+
+use std::fmt;
+
+use gort::diag::{Failure, Report};
+
+use crate::wire::{Kind, Verdict};
+
+/// Events of the timeline kept in a verdict.
+pub(crate) const TIMELINE_TAIL: usize = 16;
+
+/// One failed attempt at a property: what went wrong, and the run that showed it.
+///
+/// Explore properties get theirs from the runtime's report; `check` properties return one
+/// with [`Fail::new`] or [`Fail::from_report`].
+///
+/// # Examples
+///
+/// ```
+/// use grade::Fail;
+/// use gort::sim;
+///
+/// let report = sim::run(&sim::Config::default(), || gort::sched::park());
+/// let fail = Fail::from_report(&report).unwrap();
+/// assert!(fail.to_string().contains("deadlock"));
+/// assert!(Fail::from_report(&sim::run(&sim::Config::default(), || ())).is_none());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Fail {
+    pub(crate) verdict: Box<Verdict>,
+    /// The runtime's own token for the failing schedule, if a run failed.
+    pub(crate) schedule: Option<String>,
+}
+
+impl Fail {
+    /// A failed demand, in words.
+    pub fn new(message: impl Into<String>) -> Fail {
+        Fail { verdict: Box::new(Verdict::new(Kind::Assertion, message)), schedule: None }
+    }
+
+    /// The failure of a run, or `None` if the run passed. Keeps the threads, the tail of the
+    /// timeline and the schedule.
+    pub fn from_report<T>(report: &Report<T>) -> Option<Fail> {
+        Self::with_timeline(report, TIMELINE_TAIL)
+    }
+
+    /// Like [`Fail::from_report`], keeping the last `tail` events of the timeline.
+    pub(crate) fn with_timeline<T>(report: &Report<T>, tail: usize) -> Option<Fail> {
+        let failure = report.failure()?;
+        let (kind, location) = match failure {
+            Failure::Deadlock => (Kind::Deadlock, None),
+            Failure::LockCycle(cycle) => {
+                (Kind::LockCycle, cycle.first().map(|w| w.at().to_string()))
+            }
+            Failure::Leak { .. } => (Kind::Leak, None),
+            Failure::Panic(p) => (Kind::Panic, p.location.clone()),
+            Failure::StepLimit { .. } => (Kind::StepLimit, None),
+            Failure::TimeLimit { .. } => (Kind::TimeLimit, None),
+            _ => (Kind::Error, None),
+        };
+        let message = match failure {
+            Failure::Panic(p) => p.message.clone(),
+            other => other.to_string(),
+        };
+        let shown: Vec<String> = match failure {
+            Failure::Leak { .. } => report.leaked().map(|t| t.to_string()).collect(),
+            _ => report.threads().iter().filter(|t| t.is_alive()).map(|t| t.to_string()).collect(),
+        };
+        let threads = match failure {
+            Failure::Panic(p) => format!("{p}\n"),
+            _ => shown.join("\n"),
+        };
+        let timeline = if report.trace().is_empty() {
+            String::new()
+        } else {
+            let tail = tail.min(report.trace().events().len());
+            format!(
+                "timeline (last {tail} of {} events):\n{}",
+                report.trace().len(),
+                report.trace().timeline(tail)
+            )
+        };
+        let verdict = Verdict {
+            location,
+            threads,
+            hint: failure.hint().to_string(),
+            timeline,
+            replay_check: report.replay_check().map(|c| c.to_string()),
+            ..Verdict::new(kind, message)
+        };
+        Some(Fail { verdict: Box::new(verdict), schedule: Some(report.token().to_string()) })
+    }
+
+    /// Sorts a panic into a failed demand (the panic is in the suite), unfinished work (a
+    /// `todo!()`), or a panic of the code under test.
+    pub(crate) fn classify(mut self, suite_file: &str) -> Fail {
+        let v = &mut self.verdict;
+        if v.kind == Some(Kind::Panic) {
+            let in_suite = v.location.as_deref().is_some_and(|l| l.starts_with(suite_file));
+            if v.message.starts_with("not yet implemented")
+                || v.message.starts_with("not implemented")
+            {
+                v.kind = Some(Kind::Unfinished);
+            } else if in_suite {
+                v.kind = Some(Kind::Assertion);
+            }
+        }
+        self
+    }
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = self.verdict.kind.map_or("failure", |k| k.title());
+        write!(f, "{kind}: {}", self.verdict.summary)
+    }
+}

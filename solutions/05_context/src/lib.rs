@@ -1,0 +1,1 @@
+//! Lesson 05: context: cancellation and timeouts (being written).
