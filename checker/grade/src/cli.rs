@@ -25,7 +25,7 @@ pub(crate) fn last_panic_location() -> Option<String> {
 /// green threads' panics for their reports.)
 fn quiet_panics() {
     std::panic::set_hook(Box::new(|info| {
-        let at = info.location().map(|l| l.to_string());
+        let at = info.location().map(|l| crate::wire::tidy_path(&l.to_string()));
         LAST_PANIC.with(|p| *p.borrow_mut() = at);
     }));
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use gort::diag::{Failure, Report};
 
-use crate::wire::{Kind, Verdict};
+use crate::wire::{Kind, Verdict, tidy_path};
 
 /// Events of the timeline kept in a verdict.
 pub(crate) const TIMELINE_TAIL: usize = 16;
@@ -50,10 +50,10 @@ impl Fail {
         let (kind, location) = match failure {
             Failure::Deadlock => (Kind::Deadlock, None),
             Failure::LockCycle(cycle) => {
-                (Kind::LockCycle, cycle.first().map(|w| w.at().to_string()))
+                (Kind::LockCycle, cycle.first().map(|w| tidy_path(&w.at().to_string())))
             }
             Failure::Leak { .. } => (Kind::Leak, None),
-            Failure::Panic(p) => (Kind::Panic, p.location.clone()),
+            Failure::Panic(p) => (Kind::Panic, p.location.as_deref().map(tidy_path)),
             Failure::StepLimit { .. } => (Kind::StepLimit, None),
             Failure::TimeLimit { .. } => (Kind::TimeLimit, None),
             _ => (Kind::Error, None),
@@ -96,13 +96,29 @@ impl Fail {
     pub(crate) fn classify(mut self, suite_file: &str) -> Fail {
         let v = &mut self.verdict;
         if v.kind == Some(Kind::Panic) {
-            let in_suite = v.location.as_deref().is_some_and(|l| l.starts_with(suite_file));
+            let in_suite =
+                v.location.as_deref().is_some_and(|l| l.starts_with(&tidy_path(suite_file)));
             if v.message.starts_with("not yet implemented")
                 || v.message.starts_with("not implemented")
             {
+                // The stub's todo!(): the schedule and threads say nothing; the line does.
+                let task = v.message.split_once(": ").map_or("", |(_, t)| t).to_string();
                 v.kind = Some(Kind::Unfinished);
+                v.summary = if task.is_empty() { "a todo!() was reached".into() } else { task };
+                v.hint = "This is where your work starts: replace the todo!() at that line with \
+                          your code. The doc comment above the function states the task."
+                    .into();
+                v.threads.clear();
+                v.timeline.clear();
+                v.replay_check = None;
+                self.schedule = None;
             } else if in_suite {
                 v.kind = Some(Kind::Assertion);
+                v.threads.clear(); // it would repeat the message as "main panicked at ..."
+                v.hint = "The demand did not hold for this input under the schedule shown. The \
+                          timeline's last events are the interleaving that led there; the replay \
+                          command below runs exactly that schedule again."
+                    .into();
             }
         }
         self

@@ -167,7 +167,7 @@ impl Property {
             name: s.name.clone(),
             demand: s.demand.clone(),
             task: s.task,
-            file: s.at.file().to_string(),
+            file: crate::wire::tidy_path(s.at.file()),
             line: s.at.line(),
         }
     }
@@ -213,10 +213,12 @@ where
     fn verdict(&self, s: &Settings, input: &I, fail: Fail) -> Verdict {
         let fail = fail.classify(s.at.file());
         let json = serde_json::to_string(input).expect("inputs serialize to JSON");
+        // A todo!() is reached whatever the input: input and token would only distract.
+        let unfinished = fail.verdict.kind == Some(Kind::Unfinished);
         let token = ReplayToken { property: s.name.clone(), input: json, schedule: fail.schedule };
         Verdict {
-            input: Some(format!("{input:#?}")),
-            token: Some(token.to_string()),
+            input: (!unfinished).then(|| format!("{input:#?}")),
+            token: (!unfinished).then(|| token.to_string()),
             ..*fail.verdict
         }
     }

@@ -78,6 +78,18 @@ pub enum Kind {
     TimeLimit,
     /// The harness itself could not run the property (a bad token, an internal error).
     Error,
+    /// The property's process ran past its wall-clock limit and was killed.
+    Timeout,
+    /// A green thread never reached a scheduling point (the runtime's watchdog stopped it).
+    NoYield,
+    /// A green thread overflowed its stack.
+    StackOverflow,
+    /// The process exited (`std::process::exit`) before the property reported.
+    Exit,
+    /// The process died of a signal (abort, segmentation fault) before reporting.
+    Crash,
+    /// The process printed more than the checker keeps, and was stopped.
+    OutputLimit,
 }
 
 impl Kind {
@@ -93,6 +105,12 @@ impl Kind {
             Kind::StepLimit => "never finished (step limit)",
             Kind::TimeLimit => "never finished (virtual time limit)",
             Kind::Error => "error",
+            Kind::Timeout => "timed out",
+            Kind::NoYield => "never yields",
+            Kind::StackOverflow => "stack overflow",
+            Kind::Exit => "exited early",
+            Kind::Crash => "crashed",
+            Kind::OutputLimit => "too much output",
         }
     }
 }
@@ -230,4 +248,28 @@ impl std::fmt::Display for Verdict {
         }
         Ok(())
     }
+}
+
+/// `a/b/../c` as `a/c`: cargo names a suite shared through `../../` by such paths.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(
+///     grade::wire::tidy_path("exercises/01_spawn/../../checker/suites/01_spawn.rs:3:9"),
+///     "checker/suites/01_spawn.rs:3:9"
+/// );
+/// ```
+pub fn tidy_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            ".." if parts.last().is_some_and(|p| *p != ".." && !p.is_empty()) => {
+                parts.pop();
+            }
+            "." => {}
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
 }

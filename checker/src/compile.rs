@@ -1,0 +1,175 @@
+//! Building suite binaries with cargo, one crate's compile errors kept to that crate.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+/// A crate whose suite target to build: a workspace package, or a scratch crate outside the
+/// workspace (a mutant, a fixture) built into the same target directory.
+#[derive(Clone, Debug)]
+pub(crate) struct Crate {
+    /// The crate's directory (holding its Cargo.toml).
+    pub(crate) dir: PathBuf,
+    /// Built through its own manifest (scratch) rather than as a workspace package.
+    pub(crate) scratch: bool,
+}
+
+/// The result of building one crate's suite.
+#[derive(Clone, Debug)]
+pub(crate) enum Built {
+    /// The suite binary.
+    Ok(PathBuf),
+    /// The compiler's output, as it printed it.
+    Failed(String),
+}
+
+#[derive(Deserialize)]
+struct Line {
+    reason: String,
+    manifest_path: Option<PathBuf>,
+    target: Option<TargetInfo>,
+    executable: Option<PathBuf>,
+    message: Option<Message>,
+}
+
+#[derive(Deserialize)]
+struct TargetInfo {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    rendered: Option<String>,
+}
+
+/// `dir/Cargo.toml`, parsed.
+pub(crate) fn manifest(dir: &Path) -> Result<toml::Table, String> {
+    let path = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text)
+        .map_err(|e| format!("{} is not valid TOML: {}", path.display(), e.message()))
+}
+
+/// The value at `table.key` in `dir/Cargo.toml`, as a string.
+fn manifest_str(dir: &Path, table: &str, key: &str) -> Result<String, String> {
+    manifest(dir)?
+        .get(table)
+        .and_then(|p| p.get(key))
+        .and_then(|n| n.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| format!("{} has no [{table}] {key}", dir.join("Cargo.toml").display()))
+}
+
+/// The package name in `dir/Cargo.toml`.
+pub(crate) fn package_name(dir: &Path) -> Result<String, String> {
+    manifest_str(dir, "package", "name")
+}
+
+/// The library name in `dir/Cargo.toml`.
+pub(crate) fn lib_name(dir: &Path) -> Result<String, String> {
+    manifest_str(dir, "lib", "name")
+}
+
+/// Builds the suite target of every crate (one cargo run for the workspace packages, one per
+/// scratch crate), with colours if `color`. Returns one result per crate, in order.
+pub(crate) fn build(root: &Path, crates: &[Crate], color: bool) -> Vec<Built> {
+    let mut results: Vec<Option<Built>> = vec![None; crates.len()];
+    let workspace: Vec<usize> = (0..crates.len()).filter(|&i| !crates[i].scratch).collect();
+    if !workspace.is_empty() {
+        let mut args = Vec::new();
+        for &i in &workspace {
+            match package_name(&crates[i].dir) {
+                Ok(name) => args.extend(["-p".to_string(), name]),
+                Err(e) => results[i] = Some(Built::Failed(e)),
+            }
+        }
+        let chosen: Vec<usize> = workspace.into_iter().filter(|&i| results[i].is_none()).collect();
+        if !chosen.is_empty() {
+            let mut cmd = cargo(root, color);
+            cmd.args(args);
+            collect(cmd, crates, &chosen, &mut results);
+        }
+    }
+    // Scratch crates: one cargo run per scratch workspace (their parent directory).
+    let mut groups: Vec<(PathBuf, Vec<usize>)> = Vec::new();
+    for i in (0..crates.len()).filter(|&i| crates[i].scratch) {
+        let parent = crates[i].dir.parent().unwrap_or(&crates[i].dir).to_path_buf();
+        match groups.iter_mut().find(|(p, _)| *p == parent) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((parent, vec![i])),
+        }
+    }
+    for (parent, members) in groups {
+        let mut cmd = cargo(root, color);
+        cmd.arg("--manifest-path").arg(parent.join("Cargo.toml")).arg("--workspace");
+        collect(cmd, crates, &members, &mut results);
+    }
+    results.into_iter().map(|r| r.expect("every crate has a result")).collect()
+}
+
+fn cargo(root: &Path, color: bool) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let format = if color { "json-diagnostic-rendered-ansi" } else { "json" };
+    cmd.current_dir(root)
+        .args(["test", "--no-run", "--no-fail-fast", "--quiet", "--test", "suite"])
+        .arg(format!("--message-format={format}"))
+        .arg(format!("--color={}", if color { "always" } else { "never" }))
+        .env("CARGO_TARGET_DIR", root.join("target"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Runs cargo and sorts its messages by crate.
+fn collect(mut cmd: Command, crates: &[Crate], chosen: &[usize], results: &mut [Option<Built>]) {
+    let output = match cmd.output() {
+        Ok(output) => output,
+        Err(e) => {
+            for &i in chosen {
+                results[i] = Some(Built::Failed(format!("cannot run cargo: {e}")));
+            }
+            return;
+        }
+    };
+    let by_dir: HashMap<PathBuf, usize> = chosen
+        .iter()
+        .map(|&i| (crates[i].dir.canonicalize().unwrap_or_else(|_| crates[i].dir.clone()), i))
+        .collect();
+    let mut messages: HashMap<usize, String> = HashMap::new();
+    let mut exes: HashMap<usize, PathBuf> = HashMap::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(line) = serde_json::from_str::<Line>(line) else { continue };
+        let Some(dir) = line.manifest_path.as_deref().and_then(Path::parent) else { continue };
+        let Some(&i) = by_dir.get(dir) else { continue };
+        match line.reason.as_str() {
+            "compiler-message" => {
+                if let Some(text) = line.message.and_then(|m| m.rendered) {
+                    messages.entry(i).or_default().push_str(&text);
+                }
+            }
+            "compiler-artifact" if line.target.as_ref().is_some_and(|t| t.name == "suite") => {
+                if let Some(exe) = line.executable {
+                    exes.insert(i, exe);
+                }
+            }
+            _ => {}
+        }
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    for &i in chosen {
+        results[i] = Some(match exes.remove(&i) {
+            Some(exe) => Built::Ok(exe),
+            None => {
+                let mut text = messages.remove(&i).unwrap_or_default();
+                if text.trim().is_empty() {
+                    text = stderr.clone();
+                }
+                Built::Failed(text)
+            }
+        });
+    }
+}

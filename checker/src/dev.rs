@@ -1,0 +1,347 @@
+//! Instructor commands: `dev check` (the course is sound), `dev sums`, `dev try`, `dev new`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use grade::wire::Kind;
+
+use crate::compile;
+use crate::lesson::{self, Grade, Request, State};
+use crate::registry::{self, Course, Lesson};
+use crate::render::{self, CHECKER};
+use crate::scratch::{self, Source};
+use crate::term::{self, green, red};
+use crate::{integrity, mutants};
+
+pub(crate) fn dispatch(args: &[&str]) -> Result<ExitCode, String> {
+    match args {
+        ["check"] => check(),
+        ["sums"] => {
+            let root = registry::find_root()?;
+            let n = integrity::write_sums(&root)
+                .map_err(|e| format!("cannot write {}: {e}", integrity::SUMS))?;
+            println!("{} recorded the checksums of {n} suites in {}", green("✓"), integrity::SUMS);
+            Ok(ExitCode::SUCCESS)
+        }
+        ["try", lesson, file, rest @ ..] => {
+            let suite = match rest {
+                [] => None,
+                ["--suite", suite] => Some(PathBuf::from(suite)),
+                _ => {
+                    return Err(format!(
+                        "usage: {CHECKER} dev try LESSON FILE.rs [--suite FILE.rs]"
+                    ));
+                }
+            };
+            try_file(lesson, Path::new(file), suite.as_deref())
+        }
+        ["new", name] => crate::scaffold::new_lesson(name),
+        _ => Err(format!("unknown dev command; see `{CHECKER} help`")),
+    }
+}
+
+/// `dev try`: grades `file` as the lesson's `lib.rs`, in a scratch copy of the solution.
+fn try_file(name: &str, file: &Path, suite: Option<&Path>) -> Result<ExitCode, String> {
+    let root = registry::find_root()?;
+    let course = Course::load(&root).map_err(|e| e.to_string())?;
+    let lesson = course.lesson(name)?.clone();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let mut ws = scratch::Workspace::new(&root, "try").map_err(|e| e.to_string())?;
+    let suite = suite.map(|s| std::fs::canonicalize(s).unwrap_or_else(|_| s.to_path_buf()));
+    let krate = ws.add("try", &lesson, Source::File(&text), suite.as_deref())?;
+    ws.finish()?;
+    let jobs = std::thread::available_parallelism().map_or(2, usize::from);
+    let g = lesson::grade_all(&root, &[Request { lesson, krate }], term::color(), jobs).remove(0);
+    print!("{}", render::grade(&root, &g));
+    Ok(if g.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Problems found, per lesson.
+#[derive(Default)]
+struct Findings {
+    problems: Vec<String>,
+}
+
+impl Findings {
+    fn fail(&mut self, lesson: &str, what: impl Into<String>) {
+        self.problems.push(format!("{lesson}: {}", what.into()));
+    }
+}
+
+/// `dev check`: everything a lesson needs, for every lesson.
+fn check() -> Result<ExitCode, String> {
+    let root = registry::find_root()?;
+    let course = Course::load(&root).map_err(|e| e.to_string())?;
+    println!("{} registry: {} lessons", green("✓"), course.lessons.len());
+    let mut f = Findings::default();
+    let members = workspace_members(&root)?;
+    for l in &course.lessons {
+        static_checks(&root, l, &members, &mut f);
+    }
+    let sums = integrity::read_sums(&root);
+    for l in &course.lessons {
+        let name = l.suite.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let actual = std::fs::read(root.join(&l.suite)).map(|b| integrity::fnv(&b)).ok();
+        if actual.is_none() || sums.get(&name).copied() != actual {
+            f.fail(
+                &l.name,
+                format!(
+                    "{} is not recorded in {}: run `{CHECKER} dev sums`",
+                    l.suite.display(),
+                    integrity::SUMS
+                ),
+            );
+        }
+    }
+    report_step("static checks (crates, API, suites, hints, links)", &f.problems, 0);
+    let before = f.problems.len();
+
+    // Every stub fails, every solution passes: one build for all of them.
+    let jobs = std::thread::available_parallelism().map_or(2, usize::from);
+    let mut requests = Vec::new();
+    for l in &course.lessons {
+        requests.push(Request::exercise(&root, l));
+        requests.push(Request::solution(&root, l));
+    }
+    let grades = lesson::grade_all(&root, &requests, false, jobs);
+    for pair in grades.chunks(2) {
+        stub_fails(&root, &pair[0], &mut f);
+        solution_passes(&root, &pair[1], &mut f);
+    }
+    report_step(
+        "every stub fails with `not implemented yet`, every solution passes",
+        &f.problems,
+        before,
+    );
+    let before = f.problems.len();
+
+    let (caught, total) =
+        mutants::check_all(&root, &course, jobs, &mut |lesson, what| f.fail(lesson, what))?;
+    report_step(
+        &format!("mutants: {caught} of {total} rejected by the property they target"),
+        &f.problems,
+        before,
+    );
+
+    if f.problems.is_empty() {
+        println!(
+            "\n{} the course is sound: {} lessons",
+            green("dev check passed:"),
+            course.lessons.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("\n{} {} problems:", red("dev check failed:"), f.problems.len());
+        for p in &f.problems {
+            println!("  - {p}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn report_step(what: &str, problems: &[String], before: usize) {
+    let mark = if problems.len() == before { green("✓") } else { red("✗") };
+    println!("{mark} {what}");
+}
+
+fn stub_fails(root: &Path, g: &Grade, f: &mut Findings) {
+    let name = &g.lesson.name;
+    match &g.state {
+        State::Failed => {
+            for p in g.properties.iter().filter(|p| !p.passed()) {
+                let Some(v) = &p.outcome.verdict else { continue };
+                let at_task = v.kind == Some(Kind::Unfinished)
+                    && v.location
+                        .as_deref()
+                        .is_some_and(|at| at.starts_with(&g.lesson.exercise.display().to_string()));
+                if !at_task {
+                    f.fail(name, format!(
+                        "on the stub, property `{}` fails with `{}` instead of pointing at a todo!() in {}",
+                        p.info.name,
+                        v.summary,
+                        g.lesson.exercise.display()
+                    ));
+                }
+            }
+            for p in g.properties.iter().filter(|p| p.passed()) {
+                f.fail(
+                    name,
+                    format!(
+                        "property `{}` passes on the stub: it cannot tell the task is undone",
+                        p.info.name
+                    ),
+                );
+            }
+        }
+        State::Passed => f.fail(name, "the stub passes its suite"),
+        State::Broken(text) => {
+            f.fail(name, format!("the stub does not compile:\n{}", term::strip_ansi(text)))
+        }
+        State::Refused(why) => f.fail(name, format!("the stub was not graded: {why}")),
+    }
+    let _ = root;
+}
+
+fn solution_passes(root: &Path, g: &Grade, f: &mut Findings) {
+    if !g.passed() {
+        f.fail(
+            &g.lesson.name,
+            format!("the solution does not pass:\n{}", term::strip_ansi(&render::grade(root, g))),
+        );
+    }
+}
+
+/// The workspace's member directories.
+fn workspace_members(root: &Path) -> Result<BTreeSet<PathBuf>, String> {
+    let doc = compile::manifest(root)?;
+    let members = doc
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(|m| m.as_array())
+        .ok_or("the root Cargo.toml has no [workspace] members")?;
+    Ok(members.iter().filter_map(|m| m.as_str()).map(PathBuf::from).collect())
+}
+
+fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut Findings) {
+    let n = &l.name;
+    let (ex, sol) = (root.join(&l.exercise), root.join(&l.solution));
+    for dir in [&l.exercise, &l.solution] {
+        if !members.contains(dir) {
+            f.fail(
+                n,
+                format!("{} is not a member of the workspace (root Cargo.toml)", dir.display()),
+            );
+        }
+    }
+    match (compile::lib_name(&ex), compile::lib_name(&sol)) {
+        (Ok(a), Ok(b)) if a == b => {}
+        (Ok(a), Ok(b)) => f.fail(n, format!("exercise and solution have different library names (`{a}`, `{b}`): one suite cannot grade both")),
+        (Err(e), _) | (_, Err(e)) => f.fail(n, e),
+    }
+    for (dir, scratch) in [(&ex, false), (&sol, false)] {
+        if let Err(why) = integrity::verify(root, dir, &l.suite, scratch) {
+            if !why.contains(integrity::SUMS) {
+                f.fail(n, why);
+            }
+        }
+    }
+    if l.suite.starts_with(&l.exercise) {
+        f.fail(n, "the suite lives inside the exercise crate, where the learner edits");
+    }
+    if ex.join("tests").exists() {
+        f.fail(
+            n,
+            format!(
+                "{}/tests exists: the learner's crate must not carry its own tests",
+                l.exercise.display()
+            ),
+        );
+    }
+    let stub = std::fs::read_to_string(ex.join("src/lib.rs")).unwrap_or_default();
+    if !stub.contains("todo!(") {
+        f.fail(n, "the stub has no todo!(): what is the learner to write?");
+    }
+    let solved = std::fs::read_to_string(sol.join("src/lib.rs")).unwrap_or_default();
+    let (a, b) = (public_api(&stub), public_api(&solved));
+    for only in a.difference(&b) {
+        f.fail(n, format!("public item only in the exercise: `{only}`"));
+    }
+    for only in b.difference(&a) {
+        f.fail(n, format!("public item only in the solution: `{only}`"));
+    }
+    for doc in [ex.join("README.md"), root.join(&l.chapter)] {
+        match std::fs::read_to_string(&doc) {
+            Ok(text) => {
+                for target in broken_links(&doc, &text) {
+                    f.fail(
+                        n,
+                        format!(
+                            "{} links to `{target}`, which does not exist",
+                            doc.strip_prefix(root).unwrap_or(&doc).display()
+                        ),
+                    );
+                }
+            }
+            Err(_) => f.fail(
+                n,
+                format!("{} is missing", doc.strip_prefix(root).unwrap_or(&doc).display()),
+            ),
+        }
+    }
+    let mutants = mutants::list(root, l).map(|m| m.len()).unwrap_or(0);
+    if mutants < mutants::LEAST {
+        f.fail(
+            n,
+            format!(
+                "{mutants} mutants in checker/mutants/{n}/; every lesson keeps at least {}",
+                mutants::LEAST
+            ),
+        );
+    }
+}
+
+/// The public items of a Rust file, one normalised signature each (what a learner's code and
+/// the suite rely on). Line-based: enough for files formatted by rustfmt.
+pub(crate) fn public_api(text: &str) -> BTreeSet<String> {
+    let mut items = BTreeSet::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        let t = line.trim();
+        if current.is_none() && t.starts_with("pub ") {
+            current = Some(String::new());
+        }
+        if let Some(sig) = current.as_mut() {
+            sig.push(' ');
+            sig.push_str(t);
+            if t.contains('{') || t.ends_with(';') || t.ends_with(',') || t.ends_with('}') {
+                let cut = sig.split('{').next().unwrap_or_default();
+                let normal: Vec<&str> = cut.split_whitespace().collect();
+                items.insert(normal.join(" ").trim_end_matches([';', ',']).to_string());
+                current = None;
+            }
+        }
+    }
+    items
+}
+
+/// Relative Markdown links in `text` (a file at `doc`) whose target does not exist.
+fn broken_links(doc: &Path, text: &str) -> Vec<String> {
+    let base = doc.parent().unwrap_or(Path::new("."));
+    let mut broken = Vec::new();
+    for (i, _) in text.match_indices("](") {
+        let rest = &text[i + 2..];
+        let Some(end) = rest.find(')') else { continue };
+        let target = rest[..end].split('#').next().unwrap_or_default().trim();
+        if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+            continue;
+        }
+        if !base.join(target).exists() {
+            broken.push(target.to_string());
+        }
+    }
+    broken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_api_sees_signatures_not_bodies() {
+        let a = "pub fn f(x: u32) -> u32 {\n    todo!()\n}\npub struct S {\n    pub n: u32,\n}\nfn private() {}\n";
+        let b = "pub fn f(x: u32) -> u32 {\n    x + 1\n}\npub struct S {\n    pub n: u32,\n}\n";
+        assert_eq!(public_api(a), public_api(b));
+        let c = "pub fn f(x: u64) -> u32 {\n    1\n}\n";
+        assert!(public_api(c).contains("pub fn f(x: u64) -> u32"));
+    }
+
+    #[test]
+    fn broken_links_are_found() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let doc = dir.join("README.md");
+        let text = "[ok](Cargo.toml) [web](https://x.org) [bad](nope.md#x)";
+        assert_eq!(broken_links(&doc, text), ["nope.md"]);
+    }
+}

@@ -1,0 +1,223 @@
+//! Grading one built suite: list its properties, run each in its own child process, and turn
+//! how each process ended into a verdict.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use grade::wire::{Kind, Outcome, PropertyInfo, Status, Verdict};
+
+use crate::child::{self, Captured, Ended};
+
+/// One property's grade, with what its process printed.
+#[derive(Clone, Debug)]
+pub(crate) struct Graded {
+    pub(crate) info: PropertyInfo,
+    pub(crate) outcome: Outcome,
+    /// What the code printed on stdout while this property ran.
+    pub(crate) output: Captured,
+}
+
+impl Graded {
+    pub(crate) fn passed(&self) -> bool {
+        self.outcome.status == Status::Pass
+    }
+}
+
+/// A scratch file for a child's results, unique to this process and call.
+fn results_file(dir: &Path, tag: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Relaxed);
+    dir.join(format!("{}-{n}-{tag}.json", std::process::id()))
+}
+
+/// The suite's properties (`--list`).
+pub(crate) fn list(exe: &Path, scratch: &Path) -> Result<Vec<PropertyInfo>, String> {
+    let file = results_file(scratch, "list");
+    let mut cmd = Command::new(exe);
+    cmd.arg("--list").arg("--results").arg(&file);
+    let ended = child::run(cmd, Duration::from_secs(30))
+        .map_err(|e| format!("cannot run the suite {}: {e}", exe.display()))?;
+    let text = std::fs::read_to_string(&file).map_err(|_| {
+        format!(
+            "the suite did not list its properties ({}):\n{}",
+            describe_status(&ended),
+            ended.stderr.shown()
+        )
+    })?;
+    let _ = std::fs::remove_file(&file);
+    serde_json::from_str(&text).map_err(|e| format!("the suite's property list is malformed: {e}"))
+}
+
+/// Runs every property, `jobs` at a time, each with `limit` of wall-clock time.
+pub(crate) fn run_all(
+    exe: &Path,
+    scratch: &Path,
+    infos: &[PropertyInfo],
+    limit: Duration,
+    jobs: usize,
+) -> Vec<Graded> {
+    let next = Mutex::new(0usize);
+    let done: Mutex<Vec<Option<Graded>>> = Mutex::new(vec![None; infos.len()]);
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, infos.len().max(1)) {
+            s.spawn(|| {
+                loop {
+                    let i = {
+                        let mut n = next.lock().unwrap();
+                        let i = *n;
+                        *n += 1;
+                        i
+                    };
+                    let Some(info) = infos.get(i) else { break };
+                    let mut cmd = Command::new(exe);
+                    cmd.arg("--run").arg(&info.name);
+                    let graded = run_one(cmd, scratch, info, limit);
+                    done.lock().unwrap()[i] = Some(graded);
+                }
+            });
+        }
+    });
+    done.into_inner().unwrap().into_iter().map(|g| g.expect("every property ran")).collect()
+}
+
+/// Replays a token (`--replay`), with the whole timeline.
+pub(crate) fn replay(exe: &Path, scratch: &Path, token: &str, limit: Duration) -> Graded {
+    let name = token.split('@').next().unwrap_or(token).to_string();
+    let info = PropertyInfo { name, demand: String::new(), task: 0, file: String::new(), line: 0 };
+    let mut cmd = Command::new(exe);
+    cmd.arg("--replay").arg(token);
+    run_one(cmd, scratch, &info, limit)
+}
+
+fn run_one(mut cmd: Command, scratch: &Path, info: &PropertyInfo, limit: Duration) -> Graded {
+    let file = results_file(scratch, &info.name);
+    cmd.arg("--results").arg(&file).env("RUST_BACKTRACE", "0");
+    let outcome = match child::run(cmd, limit) {
+        Ok(ended) => {
+            let reported = std::fs::read_to_string(&file).ok();
+            let _ = std::fs::remove_file(&file);
+            let outcome = classify(&info.name, &ended, reported.as_deref(), limit);
+            return Graded { info: info.clone(), outcome, output: ended.stdout };
+        }
+        Err(e) => Outcome::fail(
+            &info.name,
+            Verdict::new(Kind::Error, format!("cannot run the suite: {e}")),
+            0,
+            0,
+            0,
+        ),
+    };
+    Graded { info: info.clone(), outcome, output: Captured::default() }
+}
+
+/// Turns how a property's process ended into its outcome.
+pub(crate) fn classify(
+    name: &str,
+    ended: &Ended,
+    reported: Option<&str>,
+    limit: Duration,
+) -> Outcome {
+    let millis = ended.elapsed.as_millis() as u64;
+    let fail = |v: Verdict| Outcome::fail(name, v, 0, 0, millis);
+    let total_mib = (ended.stdout.total + ended.stderr.total) as f64 / (1024.0 * 1024.0);
+    if ended.flooded {
+        return fail(Verdict::new(
+            Kind::OutputLimit,
+            format!(
+                "the code printed more than {} MiB ({total_mib:.1} MiB before it was stopped), so the checker stopped it.\n\
+                 Printing inside a loop that runs many times (or forever)? The first lines are under `output`.",
+                child::FLOOD / (1024 * 1024)
+            ),
+        ));
+    }
+    if let Some(text) = reported {
+        return match serde_json::from_str::<Outcome>(text) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                fail(Verdict::new(Kind::Error, format!("the suite's result is malformed: {e}")))
+            }
+        };
+    }
+    let stderr = &ended.stderr.text;
+    if ended.timed_out {
+        return fail(Verdict::new(
+            Kind::Timeout,
+            format!(
+                "still running after {} s of wall-clock time, so the checker stopped it.\n\
+                 Green threads kept yielding without finishing (an endless loop around a channel \
+                 operation or yield_now?), or the work is far larger than the inputs need.",
+                limit.as_secs()
+            ),
+        ));
+    }
+    if let Some(at) = stderr.find("fatal error: watchdog") {
+        let mut v = Verdict::new(Kind::NoYield, stderr[at..].trim_end());
+        v.hint = "A green thread runs until it reaches a runtime operation (a channel operation, \
+                  a lock, a sleep, yield_now). A loop that never reaches one, or a call that \
+                  blocks the OS thread (std::thread::sleep, std::sync::Mutex, blocking I/O), \
+                  stops every other green thread. Use gort's versions: gort::time::sleep, \
+                  gort::sync::Mutex, channels."
+            .into();
+        return fail(v);
+    }
+    if let Some(at) = stderr.find("fatal error: stack overflow") {
+        let mut v = Verdict::new(Kind::StackOverflow, stderr[at..].trim_end());
+        v.hint = "A green thread's stack is small (256 KiB here). Look for recursion without a \
+                  base case, or a large array on the stack (put it in a Vec)."
+            .into();
+        return fail(v);
+    }
+    match ended.status {
+        Some(status) if status.code().is_some() => fail(Verdict::new(
+            Kind::Exit,
+            format!(
+                "the process exited with code {} before the property reported.\n\
+                 Does the code call std::process::exit? Return a value instead: exiting ends the \
+                 whole program, tests included.{}",
+                status.code().unwrap_or_default(),
+                tail_of(stderr)
+            ),
+        )),
+        status => fail(Verdict::new(
+            Kind::Crash,
+            format!(
+                "the process {} before the property reported.{}",
+                describe(status),
+                tail_of(stderr)
+            ),
+        )),
+    }
+}
+
+fn tail_of(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().rev().take(12).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let tail: Vec<&str> = lines.into_iter().rev().collect();
+    format!("\nIts last words on stderr:\n{}", tail.join("\n"))
+}
+
+fn describe_status(ended: &Ended) -> String {
+    describe(ended.status)
+}
+
+fn describe(status: Option<std::process::ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        Some(s) if s.code().is_some() => {
+            format!("exited with code {}", s.code().unwrap_or_default())
+        }
+        Some(s) => match s.signal() {
+            Some(6) => "aborted (SIGABRT)".into(),
+            Some(9) => "was killed (SIGKILL; out of memory?)".into(),
+            Some(11) => "crashed with a segmentation fault (SIGSEGV)".into(),
+            Some(n) => format!("was killed by signal {n}"),
+            None => "ended".into(),
+        },
+        None => "could not be waited for".into(),
+    }
+}

@@ -1,0 +1,175 @@
+//! Grading lessons end to end: integrity, one build for all, then every property.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::compile::{self, Built, Crate};
+use crate::grading::{self, Graded};
+use crate::integrity;
+use crate::registry::Lesson;
+
+/// How a lesson's grading ended.
+#[derive(Clone, Debug)]
+pub(crate) enum State {
+    /// Every property passed.
+    Passed,
+    /// Some property failed.
+    Failed,
+    /// The crate did not compile: the compiler's output.
+    Broken(String),
+    /// The checker would not grade it (an edited suite): why, and how to restore it.
+    Refused(String),
+}
+
+/// One lesson's grade.
+#[derive(Clone, Debug)]
+pub(crate) struct Grade {
+    pub(crate) lesson: Lesson,
+    /// The crate graded (exercise, solution or scratch copy).
+    pub(crate) dir: PathBuf,
+    pub(crate) state: State,
+    pub(crate) properties: Vec<Graded>,
+    pub(crate) build_time: Duration,
+    pub(crate) run_time: Duration,
+}
+
+impl Grade {
+    pub(crate) fn passed(&self) -> bool {
+        matches!(self.state, State::Passed)
+    }
+
+    /// The first failing property, if any.
+    pub(crate) fn first_failure(&self) -> Option<&Graded> {
+        self.properties.iter().find(|g| !g.passed())
+    }
+}
+
+/// What to grade: a lesson, and the crate standing for it.
+#[derive(Clone, Debug)]
+pub(crate) struct Request {
+    pub(crate) lesson: Lesson,
+    pub(crate) krate: Crate,
+}
+
+impl Request {
+    /// The learner's exercise crate.
+    pub(crate) fn exercise(root: &Path, lesson: &Lesson) -> Request {
+        Request {
+            lesson: lesson.clone(),
+            krate: Crate { dir: root.join(&lesson.exercise), scratch: false },
+        }
+    }
+
+    /// The reference solution.
+    pub(crate) fn solution(root: &Path, lesson: &Lesson) -> Request {
+        Request {
+            lesson: lesson.clone(),
+            krate: Crate { dir: root.join(&lesson.solution), scratch: false },
+        }
+    }
+}
+
+/// Where results files and scratch crates go.
+pub(crate) fn scratch_dir(root: &Path) -> PathBuf {
+    let dir = root.join("target/checker");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// Grades every request: checks the suites, builds all crates in one cargo run, then runs
+/// each lesson's properties (`jobs` processes at a time).
+pub(crate) fn grade_all(root: &Path, requests: &[Request], color: bool, jobs: usize) -> Vec<Grade> {
+    let scratch = scratch_dir(root);
+    let mut refused: Vec<Option<String>> = requests
+        .iter()
+        .map(|r| integrity::verify(root, &r.krate.dir, &r.lesson.suite, r.krate.scratch).err())
+        .collect();
+    let to_build: Vec<usize> = (0..requests.len()).filter(|&i| refused[i].is_none()).collect();
+    let crates: Vec<Crate> = to_build.iter().map(|&i| requests[i].krate.clone()).collect();
+    let start = Instant::now();
+    let built = compile::build(root, &crates, color);
+    let build_time = start.elapsed();
+    let mut exes: Vec<Option<Built>> = vec![None; requests.len()];
+    for (&i, b) in to_build.iter().zip(built) {
+        exes[i] = Some(b);
+    }
+    requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut grade = Grade {
+                lesson: r.lesson.clone(),
+                dir: r.krate.dir.clone(),
+                state: State::Failed,
+                properties: Vec::new(),
+                build_time,
+                run_time: Duration::ZERO,
+            };
+            if let Some(why) = refused[i].take() {
+                grade.state = State::Refused(why);
+                return grade;
+            }
+            match exes[i].take() {
+                Some(Built::Ok(exe)) => {
+                    let start = Instant::now();
+                    run_suite(&mut grade, &exe, &scratch, jobs);
+                    grade.run_time = start.elapsed();
+                }
+                Some(Built::Failed(text)) => grade.state = State::Broken(text),
+                None => grade.state = State::Broken("not built".into()),
+            }
+            grade
+        })
+        .collect()
+}
+
+fn run_suite(grade: &mut Grade, exe: &Path, scratch: &Path, jobs: usize) {
+    let infos = match grading::list(exe, scratch) {
+        Ok(infos) => infos,
+        Err(why) => {
+            grade.state = State::Broken(why);
+            return;
+        }
+    };
+    let limit = Duration::from_secs(grade.lesson.time_limit);
+    grade.properties = grading::run_all(exe, scratch, &infos, limit, jobs);
+    grade.state = if grade.properties.iter().all(Graded::passed) && !infos.is_empty() {
+        State::Passed
+    } else {
+        State::Failed
+    };
+}
+
+/// Replays a token against the learner's exercise.
+pub(crate) fn replay(
+    root: &Path,
+    lesson: &Lesson,
+    token: &str,
+    color: bool,
+) -> Result<Graded, Grade> {
+    let request = Request::exercise(root, lesson);
+    if let Err(why) = integrity::verify(root, &request.krate.dir, &lesson.suite, false) {
+        return Err(stub_grade(&request, State::Refused(why)));
+    }
+    match compile::build(root, std::slice::from_ref(&request.krate), color).pop() {
+        Some(Built::Ok(exe)) => Ok(grading::replay(
+            &exe,
+            &scratch_dir(root),
+            token,
+            Duration::from_secs(lesson.time_limit),
+        )),
+        Some(Built::Failed(text)) => Err(stub_grade(&request, State::Broken(text))),
+        None => Err(stub_grade(&request, State::Broken("not built".into()))),
+    }
+}
+
+fn stub_grade(r: &Request, state: State) -> Grade {
+    Grade {
+        lesson: r.lesson.clone(),
+        dir: r.krate.dir.clone(),
+        state,
+        properties: Vec::new(),
+        build_time: Duration::ZERO,
+        run_time: Duration::ZERO,
+    }
+}

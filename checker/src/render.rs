@@ -1,0 +1,190 @@
+//! The checker's screens: a lesson's grade, the failure report, and the course's progress.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use grade::wire::Verdict;
+
+use crate::grading::Graded;
+use crate::lesson::{Grade, State};
+use crate::registry::Course;
+use crate::state::Progress;
+use crate::term::{bar, bold, dim, green, link, red, yellow};
+
+/// The command that re-runs the course's checker, for "run this next" lines.
+pub(crate) const CHECKER: &str = "cargo run -p checker --";
+
+/// `path` relative to `root`, as a clickable link.
+pub(crate) fn path_link(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    link(&root.join(rel), &rel.display().to_string())
+}
+
+/// `file:line:col` made clickable (the link points at the file).
+fn location_link(root: &Path, at: &str) -> String {
+    let file = at.split(':').next().unwrap_or(at);
+    link(&root.join(file), at)
+}
+
+fn seconds(d: std::time::Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+/// A lesson's grade: the verdict line, the properties, and the first failure in full.
+pub(crate) fn grade(root: &Path, g: &Grade) -> String {
+    let mut out = String::new();
+    let name = bold(&g.lesson.name);
+    match &g.state {
+        State::Passed => {
+            let inputs: u64 = g.properties.iter().map(|p| u64::from(p.outcome.cases)).sum();
+            let schedules: u64 = g.properties.iter().map(|p| p.outcome.schedules).sum();
+            let _ = writeln!(
+                out,
+                "{} {name} passes: {} properties, {inputs} inputs, {schedules} schedules explored (built in {}, graded in {})",
+                green("✓"),
+                g.properties.len(),
+                seconds(g.build_time),
+                seconds(g.run_time)
+            );
+        }
+        State::Broken(text) => {
+            let _ = writeln!(out, "{} {name} does not compile; the compiler says:\n", red("✗"));
+            out.push_str(text.trim_end());
+            out.push('\n');
+            let _ = writeln!(
+                out,
+                "\nFix the first error first: later ones often follow from it. File: {}",
+                path_link(root, &g.dir.join("src/lib.rs"))
+            );
+        }
+        State::Refused(why) => {
+            let _ = writeln!(out, "{} {name} was not graded: {why}", red("✗"));
+        }
+        State::Failed => {
+            let failing = g.properties.iter().filter(|p| !p.passed()).count();
+            let _ = writeln!(
+                out,
+                "{} {name}: {failing} of {} properties fail (graded in {})\n",
+                red("✗"),
+                g.properties.len(),
+                seconds(g.run_time)
+            );
+            let width = g.properties.iter().map(|p| p.info.name.len()).max().unwrap_or(0);
+            for p in &g.properties {
+                let mark = if p.passed() { green("✓") } else { red("✗") };
+                let why = p.outcome.verdict.as_ref().and_then(|v| v.kind).map_or("", |k| k.title());
+                let _ = writeln!(out, "  {mark} {:<width$}  {}", p.info.name, dim(why));
+            }
+            if let Some(first) = g.first_failure() {
+                out.push('\n');
+                out.push_str(&failure(root, &g.lesson.name, first));
+            }
+        }
+    }
+    out
+}
+
+/// The full report of one failing property.
+pub(crate) fn failure(root: &Path, lesson: &str, p: &Graded) -> String {
+    let mut out = String::new();
+    let Some(v) = &p.outcome.verdict else { return out };
+    let task = if p.info.task > 0 { format!(" (task {})", p.info.task) } else { String::new() };
+    let title = format!("── {}{task} ", p.info.name);
+    let rule = "─".repeat(72usize.saturating_sub(title.chars().count()));
+    let _ = writeln!(out, "{}", bold(&format!("{title}{rule}")));
+    if !p.info.demand.is_empty() {
+        let _ = writeln!(out, "demand:  {}", p.info.demand);
+    }
+    verdict_body(&mut out, root, v);
+    let printed = p.output.text.trim_end();
+    if !printed.is_empty() {
+        let shown: String = printed.lines().take(20).collect::<Vec<_>>().join("\n");
+        let more = if printed.lines().count() > 20 || p.output.total > p.output.text.len() as u64 {
+            format!("\n{}", dim(&format!("[... {} bytes printed in all]", p.output.total)))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "\n{}\n{shown}{more}", bold("your code printed:"));
+    }
+    if let Some(token) = &v.token {
+        let _ = writeln!(
+            out,
+            "\nreplay this exact run: {}",
+            bold(&format!("{CHECKER} replay {lesson} {token}"))
+        );
+    }
+    out
+}
+
+fn verdict_body(out: &mut String, root: &Path, v: &Verdict) {
+    let kind = v.kind.map_or("failure", |k| k.title());
+    let _ = writeln!(out, "verdict: {} {}", red(&format!("{kind}:")), v.summary);
+    let rest: Vec<&str> = v.message.lines().skip(1).collect();
+    if !rest.is_empty() {
+        let _ = writeln!(out, "{}", rest.join("\n"));
+    }
+    if let Some(at) = &v.location {
+        let _ = writeln!(out, "  at {}", location_link(root, at));
+    }
+    if let Some(input) = &v.input {
+        let _ = writeln!(out, "\nminimal input: {input}");
+    }
+    for block in [&v.threads, &v.timeline] {
+        if !block.trim().is_empty() {
+            let _ = writeln!(out, "\n{}", block.trim_end());
+        }
+    }
+    if !v.hint.is_empty() {
+        let _ = writeln!(out, "\n{} {}", yellow("hint:"), v.hint);
+    }
+    if let Some(check) = &v.replay_check {
+        let _ = writeln!(out, "{}", dim(check));
+    }
+}
+
+/// The course at a glance: a bar, each lesson's state, and the next step.
+pub(crate) fn progress(course: &Course, progress: &Progress, current: Option<usize>) -> String {
+    let mut out = String::new();
+    let total = course.lessons.len();
+    let done = course.lessons.iter().filter(|l| progress.passed.contains_key(&l.name)).count();
+    let _ = writeln!(
+        out,
+        "{}  {} {done}/{total} lessons passed\n",
+        bold("Progress"),
+        bar(done, total, 30)
+    );
+    for (i, l) in course.lessons.iter().enumerate() {
+        let (mark, state) = if progress.passed.contains_key(&l.name) {
+            (green("✓"), green("passed"))
+        } else if Some(i) == current {
+            (yellow("▶"), yellow("current"))
+        } else {
+            (dim("·"), dim("pending"))
+        };
+        let _ = writeln!(out, "  {mark} {:<16} {:<10} {}", l.name, state, l.title);
+    }
+    out
+}
+
+/// What to do next, for the current lesson (or the end of the course).
+pub(crate) fn next_step(root: &Path, course: &Course, current: Option<usize>) -> String {
+    let Some(i) = current else {
+        return format!(
+            "\n{} Every lesson passes. Read the solutions ({CHECKER} solution <lesson>) to compare decisions, and the book: mdbook serve book\n",
+            green("Done!")
+        );
+    };
+    let l = &course.lessons[i];
+    let file = root.join(&l.exercise).join("src/lib.rs");
+    format!(
+        "\n{} edit {} ({})\n      read {} and the chapter {}\n      then run {} again, or {} to regrade on every save.\n      Stuck? {} shows the next hint.\n",
+        bold("Next:"),
+        path_link(root, &file),
+        l.title,
+        path_link(root, &root.join(&l.exercise).join("README.md")),
+        path_link(root, &root.join(&l.chapter)),
+        bold("cargo run -p checker"),
+        bold(&format!("{CHECKER} watch")),
+        bold(&format!("{CHECKER} hint {}", l.name)),
+    )
+}
