@@ -229,10 +229,10 @@ fn pristine(root: &Path, file: &Path) -> Result<String, String> {
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
     };
     for rev in ["origin/HEAD", "HEAD"] {
-        if let Some(text) = git(&["show", &format!("{rev}:{}", rel.display())]) {
-            if text.contains("todo!(") {
-                return Ok(text);
-            }
+        if let Some(text) = git(&["show", &format!("{rev}:{}", rel.display())])
+            && text.contains("todo!(")
+        {
+            return Ok(text);
         }
     }
     Err(format!(

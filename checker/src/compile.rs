@@ -114,7 +114,7 @@ fn cargo(root: &Path, color: bool) -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     let format = if color { "json-diagnostic-rendered-ansi" } else { "json" };
     cmd.current_dir(root)
-        .args(["test", "--no-run", "--no-fail-fast", "--quiet", "--test", "suite"])
+        .args(["build", "--keep-going", "--quiet", "--test", "suite"])
         .arg(format!("--message-format={format}"))
         .arg(format!("--color={}", if color { "always" } else { "never" }))
         .env("CARGO_TARGET_DIR", root.join("target"))

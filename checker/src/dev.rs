@@ -24,38 +24,75 @@ pub(crate) fn dispatch(args: &[&str]) -> Result<ExitCode, String> {
             println!("{} recorded the checksums of {n} suites in {}", green("✓"), integrity::SUMS);
             Ok(ExitCode::SUCCESS)
         }
-        ["try", lesson, file, rest @ ..] => {
-            let suite = match rest {
-                [] => None,
-                ["--suite", suite] => Some(PathBuf::from(suite)),
-                _ => {
-                    return Err(format!(
-                        "usage: {CHECKER} dev try LESSON FILE.rs [--suite FILE.rs]"
-                    ));
+        ["try", lesson, rest @ ..] => {
+            let mut files = Vec::new();
+            let mut suite = None;
+            let mut json = false;
+            let mut words = rest.iter();
+            while let Some(w) = words.next() {
+                match *w {
+                    "--suite" => suite = words.next().map(PathBuf::from),
+                    "--json" => json = true,
+                    file => files.push(PathBuf::from(file)),
                 }
-            };
-            try_file(lesson, Path::new(file), suite.as_deref())
+            }
+            if files.is_empty() {
+                return Err(format!(
+                    "usage: {CHECKER} dev try LESSON FILE.rs... [--suite FILE.rs]"
+                ));
+            }
+            try_files(lesson, &files, suite.as_deref(), json)
         }
         ["new", name] => crate::scaffold::new_lesson(name),
         _ => Err(format!("unknown dev command; see `{CHECKER} help`")),
     }
 }
 
-/// `dev try`: grades `file` as the lesson's `lib.rs`, in a scratch copy of the solution.
-fn try_file(name: &str, file: &Path, suite: Option<&Path>) -> Result<ExitCode, String> {
+/// `dev try`: grades each file as the lesson's `lib.rs`, in scratch copies of the solution
+/// built together; with several files, each grade is headed `=== name ===`.
+fn try_files(
+    name: &str,
+    files: &[PathBuf],
+    suite: Option<&Path>,
+    json: bool,
+) -> Result<ExitCode, String> {
     let root = registry::find_root()?;
     let course = Course::load(&root).map_err(|e| e.to_string())?;
     let lesson = course.lesson(name)?.clone();
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let mut ws = scratch::Workspace::new(&root, "try").map_err(|e| e.to_string())?;
+    let tag = format!("try-{}", std::process::id());
+    let mut ws = scratch::Workspace::new(&root, &tag).map_err(|e| e.to_string())?;
     let suite = suite.map(|s| std::fs::canonicalize(s).unwrap_or_else(|_| s.to_path_buf()));
-    let krate = ws.add("try", &lesson, Source::File(&text), suite.as_deref())?;
+    let mut requests = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+        // A .patch applies to the solution; any other file replaces its lib.rs.
+        let full = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
+        let source = if file.extension().is_some_and(|x| x == "patch") {
+            Source::Patch(&full)
+        } else {
+            Source::File(&text)
+        };
+        let krate = ws.add(&stem, &lesson, source, suite.as_deref())?;
+        requests.push(Request { lesson: lesson.clone(), krate });
+    }
     ws.finish()?;
     let jobs = std::thread::available_parallelism().map_or(2, usize::from);
-    let g = lesson::grade_all(&root, &[Request { lesson, krate }], term::color(), jobs).remove(0);
-    print!("{}", render::grade(&root, &g));
-    Ok(if g.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    let grades = lesson::grade_all(&root, &requests, term::color(), jobs);
+    for (file, g) in files.iter().zip(&grades) {
+        if files.len() > 1 {
+            println!("=== {} ===", file.file_stem().unwrap_or_default().to_string_lossy());
+        }
+        if json {
+            let results = crate::exercism::results(&root, g);
+            println!("{}", serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?);
+        } else {
+            print!("{}", render::grade(&root, g));
+        }
+    }
+    ws.remove();
+    Ok(if grades.iter().all(Grade::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Problems found, per lesson.
@@ -221,10 +258,10 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
         (Err(e), _) | (_, Err(e)) => f.fail(n, e),
     }
     for (dir, scratch) in [(&ex, false), (&sol, false)] {
-        if let Err(why) = integrity::verify(root, dir, &l.suite, scratch) {
-            if !why.contains(integrity::SUMS) {
-                f.fail(n, why);
-            }
+        if let Err(why) = integrity::verify(root, dir, &l.suite, scratch)
+            && !why.contains(integrity::SUMS)
+        {
+            f.fail(n, why);
         }
     }
     if l.suite.starts_with(&l.exercise) {

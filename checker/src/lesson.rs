@@ -146,10 +146,10 @@ pub(crate) fn replay(
     lesson: &Lesson,
     token: &str,
     color: bool,
-) -> Result<Graded, Grade> {
+) -> Result<Graded, Box<Grade>> {
     let request = Request::exercise(root, lesson);
     if let Err(why) = integrity::verify(root, &request.krate.dir, &lesson.suite, false) {
-        return Err(stub_grade(&request, State::Refused(why)));
+        return Err(Box::new(stub_grade(&request, State::Refused(why))));
     }
     match compile::build(root, std::slice::from_ref(&request.krate), color).pop() {
         Some(Built::Ok(exe)) => Ok(grading::replay(
@@ -158,8 +158,8 @@ pub(crate) fn replay(
             token,
             Duration::from_secs(lesson.time_limit),
         )),
-        Some(Built::Failed(text)) => Err(stub_grade(&request, State::Broken(text))),
-        None => Err(stub_grade(&request, State::Broken("not built".into()))),
+        Some(Built::Failed(text)) => Err(Box::new(stub_grade(&request, State::Broken(text)))),
+        None => Err(Box::new(stub_grade(&request, State::Broken("not built".into())))),
     }
 }
 

@@ -43,8 +43,9 @@ instructors:
                             suites are single-sourced, hints and chapters are in place
   dev new NN_topic          scaffold a lesson: registry entry, crates, suite, chapter
   dev sums                  record the suites' checksums after editing a suite on purpose
-  dev try LESSON FILE.rs    grade FILE.rs as the lesson's lib.rs in a scratch copy
-        [--suite FILE.rs]   ... with another suite (for the checker's own tests)
+  dev try LESSON FILE...    grade each FILE as the lesson's lib.rs (a .patch: applied to the
+        [--suite FILE.rs]   solution) in scratch copies; --suite: with another suite file;
+        [--json]            --json: Exercism results (the checker's own tests use these)
 
 LESSON is a name such as 03_channels (or just channels).";
 

@@ -115,10 +115,10 @@ pub(crate) fn new_lesson(name: &str) -> Result<ExitCode, String> {
     let course = Course::load(&root).map_err(|e| e.to_string())?;
     let entry_text = format!("name = \"{name}\"");
     let probe = format!("format = 1\n[[lesson]]\n{entry_text}\ntitle = \"x\"\n");
-    if let Err(e) = Course::parse(&root, &probe) {
-        if e.field.as_deref() == Some("name") {
-            return Err(e.problem);
-        }
+    if let Err(e) = Course::parse(&root, &probe)
+        && e.field.as_deref() == Some("name")
+    {
+        return Err(e.problem);
     }
     if course.lessons.iter().any(|l| l.name == name) {
         return Err(format!("lesson {name} already exists"));

@@ -89,6 +89,13 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    /// Deletes the scratch workspace (its build products stay in the shared target dir).
+    pub(crate) fn remove(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {

@@ -1,0 +1,18 @@
+//! `cargo test` runs the instructor's `dev check`: every stub fails with a message pointing at
+//! its task, every solution passes, every mutant is rejected by the property it targets, and
+//! the registry, suites, hints and chapters are consistent.
+
+use std::process::Command;
+
+#[test]
+fn the_course_is_sound() {
+    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["dev", "check"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the checker");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "dev check failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("the course is sound"), "{stdout}");
+}
