@@ -157,9 +157,10 @@ pub(crate) fn classify(
     }
     // The runtime's watchdog and overflow handler print their own report and hint; its
     // `replay token:` line is the runtime's, not one `checker replay` takes, so it goes.
-    for (marker, kind) in
-        [("fatal error: watchdog", Kind::NoYield), ("fatal error: stack overflow", Kind::StackOverflow)]
-    {
+    for (marker, kind) in [
+        ("fatal error: watchdog", Kind::NoYield),
+        ("fatal error: stack overflow", Kind::StackOverflow),
+    ] {
         if let Some(at) = stderr.find(marker) {
             let text: Vec<&str> =
                 stderr[at..].lines().filter(|l| !l.starts_with("replay token:")).collect();
