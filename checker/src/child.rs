@@ -1,6 +1,7 @@
 //! Running a suite binary in a child process: a wall-clock limit, capped output, no stdin.
 
 use std::io::Read;
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -55,8 +56,13 @@ enum Event {
 /// Runs `cmd` to its end, or kills it at `limit` or when it floods its output.
 pub(crate) fn run(mut cmd: Command, limit: Duration) -> std::io::Result<Ended> {
     let start = Instant::now();
-    let mut child =
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    // Its own process group, so a stop reaches whatever it started (and holds our pipes).
+    let mut child = cmd
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
     let total = Arc::new(AtomicU64::new(0));
     let (tx, rx) = mpsc::channel();
     let out = reader(child.stdout.take(), total.clone(), tx.clone());
@@ -89,6 +95,12 @@ pub(crate) fn run(mut cmd: Command, limit: Duration) -> std::io::Result<Ended> {
 }
 
 fn kill(child: &mut Child) -> Option<ExitStatus> {
+    // The whole group first (grandchildren would keep the pipes open), then the child.
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     let _ = child.kill();
     child.wait().ok()
 }
@@ -141,7 +153,8 @@ mod tests {
     #[test]
     fn a_flood_is_stopped_and_capped() {
         let mut cmd = Command::new("sh");
-        cmd.args(["-c", "yes flood"]);
+        // `yes` runs as a grandchild: stopping must reach it too.
+        cmd.args(["-c", "yes flood; true"]);
         let ended = run(cmd, Duration::from_secs(30)).unwrap();
         assert!(ended.flooded && !ended.timed_out);
         assert_eq!(ended.stdout.text.len(), KEEP);

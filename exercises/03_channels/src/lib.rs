@@ -40,6 +40,9 @@ pub fn gather<T: Send + 'static>(parts: Vec<Vec<T>>) -> Vec<T> {
 ///
 /// If the caller drops the receiver early, `send` returns `Err` (every receiver is gone):
 /// the producer must then return at once. `items` may be endless (`0..`).
+///
+/// Only the iterator is required to be `Send` (`I::IntoIter: Send`), not `I` itself: call
+/// `items.into_iter()` before moving it into the producer's closure.
 pub fn generator<I>(items: I, cap: usize) -> Receiver<I::Item>
 where
     I: IntoIterator,

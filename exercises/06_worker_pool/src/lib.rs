@@ -19,7 +19,8 @@ use gort::chan::{Receiver, Sender};
 /// The worker must not stop after one job or after a count fixed in advance: it stops when
 /// the pool closes the job channel. It owns its `results` sender, which is dropped when it
 /// returns: once the last worker has returned, the results channel is closed. If sending a
-/// result fails (nobody collects results any more), stop.
+/// result fails (nobody collects results any more), stop without counting that job: the
+/// count returned is of results sent.
 pub fn worker<J, R, F>(jobs: Receiver<(usize, J)>, results: Sender<(usize, R)>, f: &F) -> usize
 where
     F: Fn(J) -> R + ?Sized,
