@@ -186,7 +186,8 @@ impl Course {
 
 /// The `name` of the `[[lesson]]` table that contains byte `at`, if any.
 fn lesson_at(text: &str, at: usize) -> Option<String> {
-    let before = &text[..at.min(text.len())];
+    // A missing field's span is the whole table, starting at its `[[lesson]]` header.
+    let before = &text[..(at + "[[lesson]]".len()).min(text.len())];
     let start = before.rfind("[[lesson]]")?;
     text[start..].lines().find_map(|line| {
         let rest = line.trim().strip_prefix("name")?.trim().strip_prefix('=')?;

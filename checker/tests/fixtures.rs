@@ -149,6 +149,10 @@ fn results_in_the_exercism_format() {
     assert_eq!(json["status"], "fail");
     let tests = json["tests"].as_array().unwrap();
     assert!(tests.iter().all(|t| t["task_id"].as_u64().is_some_and(|id| id >= 1)));
-    assert!(tests.iter().all(|t| t["test_code"].as_str().is_some_and(|c| c.starts_with("Property::"))));
-    assert!(tests.iter().any(|t| t["status"] == "pass") && tests.iter().any(|t| t["status"] == "fail"));
+    assert!(
+        tests.iter().all(|t| t["test_code"].as_str().is_some_and(|c| c.starts_with("Property::")))
+    );
+    assert!(
+        tests.iter().any(|t| t["status"] == "pass") && tests.iter().any(|t| t["status"] == "fail")
+    );
 }
