@@ -70,6 +70,11 @@ impl Fail {
             Failure::Panic(p) => format!("{p}\n"),
             _ => shown.join("\n"),
         };
+        // The runtime names locations as rustc saw them (`exercises/x/../../checker/...`).
+        let threads: String = threads
+            .split_inclusive([' ', '\n'])
+            .map(|w| if w.contains("/../") { tidy_path(w) } else { w.to_string() })
+            .collect();
         let timeline = if report.trace().is_empty() {
             String::new()
         } else {
