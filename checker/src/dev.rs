@@ -144,7 +144,7 @@ fn check() -> Result<ExitCode, String> {
     }
     let grades = lesson::grade_all(&root, &requests, false, jobs);
     for pair in grades.chunks(2) {
-        stub_fails(&root, &pair[0], &mut f);
+        stub_fails(&pair[0], &mut f);
         solution_passes(&root, &pair[1], &mut f);
     }
     report_step(
@@ -183,7 +183,7 @@ fn report_step(what: &str, problems: &[String], before: usize) {
     println!("{mark} {what}");
 }
 
-fn stub_fails(root: &Path, g: &Grade, f: &mut Findings) {
+fn stub_fails(g: &Grade, f: &mut Findings) {
     let name = &g.lesson.name;
     match &g.state {
         State::Failed => {
@@ -218,7 +218,6 @@ fn stub_fails(root: &Path, g: &Grade, f: &mut Findings) {
         }
         State::Refused(why) => f.fail(name, format!("the stub was not graded: {why}")),
     }
-    let _ = root;
 }
 
 fn solution_passes(root: &Path, g: &Grade, f: &mut Findings) {

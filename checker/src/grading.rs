@@ -43,7 +43,7 @@ pub(crate) fn list(exe: &Path, scratch: &Path) -> Result<Vec<PropertyInfo>, Stri
     let text = std::fs::read_to_string(&file).map_err(|_| {
         format!(
             "the suite did not list its properties ({}):\n{}",
-            describe_status(&ended),
+            describe(ended.status),
             ended.stderr.shown()
         )
     })?;
@@ -196,10 +196,6 @@ fn tail_of(stderr: &str) -> String {
     }
     let tail: Vec<&str> = lines.into_iter().rev().collect();
     format!("\nIts last words on stderr:\n{}", tail.join("\n"))
-}
-
-fn describe_status(ended: &Ended) -> String {
-    describe(ended.status)
 }
 
 fn describe(status: Option<std::process::ExitStatus>) -> String {

@@ -12,9 +12,7 @@ pub(crate) const SUMS: &str = "checker/suites/SUMS";
 
 /// The checksum of `bytes`.
 pub(crate) fn fnv(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    grade::token::fnv1a(grade::token::FNV_OFFSET, bytes)
 }
 
 /// The recorded sums: file name -> checksum.

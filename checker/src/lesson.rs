@@ -97,14 +97,7 @@ pub(crate) fn grade_all(root: &Path, requests: &[Request], color: bool, jobs: us
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let mut grade = Grade {
-                lesson: r.lesson.clone(),
-                dir: r.krate.dir.clone(),
-                state: State::Failed,
-                properties: Vec::new(),
-                build_time,
-                run_time: Duration::ZERO,
-            };
+            let mut grade = Grade { build_time, ..stub_grade(r, State::Failed) };
             if let Some(why) = refused[i].take() {
                 grade.state = State::Refused(why);
                 return grade;

@@ -87,9 +87,7 @@ impl Workspace {
             .map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
         Ok(())
     }
-}
 
-impl Workspace {
     /// Deletes the scratch workspace (its build products stay in the shared target dir).
     pub(crate) fn remove(self) {
         let _ = std::fs::remove_dir_all(&self.dir);

@@ -318,12 +318,11 @@ fn panic_fail(payload: &(dyn std::any::Any + Send)) -> Fail {
 
 /// The proptest seed of a property: fixed by its name, so grades are the same on every run.
 fn seed_bytes(name: &str) -> [u8; 32] {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    use crate::token::{FNV_OFFSET, fnv1a};
+    let mut h = FNV_OFFSET;
     let mut out = [0u8; 32];
     for (i, chunk) in out.chunks_mut(8).enumerate() {
-        for b in name.bytes().chain([i as u8]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        h = fnv1a(fnv1a(h, name.as_bytes()), &[i as u8]);
         chunk.copy_from_slice(&h.to_le_bytes());
     }
     out

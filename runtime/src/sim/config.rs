@@ -183,7 +183,8 @@ impl Config {
     }
 
     /// How long (wall clock) one green thread may run without reaching a scheduling point
-    /// before the watchdog prints a report and aborts the process.
+    /// before the watchdog prints a report and aborts the process. The default is 5 s, or
+    /// `GORT_WATCHDOG_MS` milliseconds when that environment variable is set.
     ///
     /// # Examples
     ///
