@@ -1,0 +1,38 @@
+//! The committed figures in `book/src/img/` are exactly what the code draws today.
+
+use std::fs;
+
+const STALE: &str =
+    "book figures are stale: run `cargo run -p book-figures` and commit book/src/img";
+
+#[test]
+fn committed_figures_are_fresh() {
+    let dir = book_figures::img_dir();
+    let mut stale = vec![];
+    for (name, svg) in book_figures::figures() {
+        match fs::read_to_string(dir.join(name)) {
+            Ok(committed) if committed == svg => {}
+            Ok(_) => stale.push(format!("{name} differs")),
+            Err(e) => stale.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(stale.is_empty(), "{STALE}\n  {}", stale.join("\n  "));
+}
+
+#[test]
+fn figures_are_the_same_on_every_run() {
+    assert_eq!(book_figures::figures(), book_figures::figures(), "a figure is not deterministic");
+}
+
+#[test]
+fn figures_are_well_formed_svg_with_tooltips() {
+    for (name, svg) in book_figures::figures() {
+        assert!(name.ends_with(".svg"), "{name}");
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{name}");
+        assert!(svg.trim_end().ends_with("</svg>"), "{name}");
+        assert!(svg.contains(r##"fill="#ffffff""##), "{name}: a white background");
+        assert!(svg.matches("<title>").count() > 3, "{name}: tooltips");
+        assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count(), "{name}");
+        assert!(svg.contains("width=\"750\""), "{name}: book width");
+    }
+}
