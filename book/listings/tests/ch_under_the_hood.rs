@@ -509,3 +509,29 @@ fn a_stack_overflow_is_reported_not_a_segfault() {
         ],
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The parallel executor.
+
+// ANCHOR: parallel
+#[test]
+fn the_parallel_executor_runs_the_same_program() {
+    let config = gort::par::Config::default().with_processors(2);
+    let report = gort::par::run_report(&config, || {
+        let (tx, rx) = chan::bounded(8);
+        for chunk in 0..100u64 {
+            let tx = tx.clone();
+            go(move || {
+                let part: u64 = (chunk * 100..(chunk + 1) * 100).sum();
+                time::work(Duration::from_micros(50)); // a little CPU per thread
+                tx.send(part).unwrap();
+            });
+        }
+        drop(tx);
+        rx.into_iter().sum::<u64>() // ends when every sender is gone
+    });
+    assert_eq!(report.threads_spawned(), 100);
+    assert!(report.warnings().is_empty()); // nobody held a carrier
+    assert_eq!(report.into_result().unwrap(), 49_995_000);
+}
+// ANCHOR_END: parallel
