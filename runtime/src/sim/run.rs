@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe, Location};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use corosensei::stack::DefaultStack;
+use crate::stack::GuardedStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 
 use super::exec::{Installed, Sim};
@@ -124,7 +124,7 @@ pub(crate) fn program_fingerprint<F>(config: &Config) -> u32 {
 
 static NEXT_RUN: AtomicU64 = AtomicU64::new(1);
 
-type Co = Coroutine<(), (), (), DefaultStack>;
+type Co = Coroutine<(), (), (), GuardedStack>;
 
 /// Creates a green thread's coroutine.
 ///
@@ -134,7 +134,7 @@ type Co = Coroutine<(), (), (), DefaultStack>;
 /// dropped. `execute` guarantees it by storing every coroutine in its `Coroutines`, which is
 /// declared after (so dropped before) everything the bodies borrow, and whose `Drop` unwinds
 /// every unfinished coroutine; coroutines are never forgotten.
-unsafe fn coroutine<'a>(stack: DefaultStack, body: impl FnOnce(&Yielder<(), ()>, ()) + 'a) -> Co {
+unsafe fn coroutine<'a>(stack: GuardedStack, body: impl FnOnce(&Yielder<(), ()>, ()) + 'a) -> Co {
     // SAFETY: the caller upholds the borrow contract above, which is exactly
     // `with_stack_unchecked`'s.
     unsafe { Co::with_stack_unchecked(stack, body) }
