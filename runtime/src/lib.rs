@@ -76,6 +76,7 @@
 pub mod chan;
 pub mod context;
 pub mod diag;
+pub mod par;
 pub mod sched;
 pub mod sim;
 mod stack;

@@ -2,7 +2,6 @@
 
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe, Location};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::stack::GuardedStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
@@ -122,8 +121,6 @@ pub(crate) fn program_fingerprint<F>(config: &Config) -> u32 {
     ((h >> 32) ^ h) as u32
 }
 
-static NEXT_RUN: AtomicU64 = AtomicU64::new(1);
-
 type Co = Coroutine<(), (), (), GuardedStack>;
 
 /// Creates a green thread's coroutine.
@@ -200,7 +197,7 @@ where
     };
     let token_text = token_base.to_string();
     let heartbeat = watchdog::heartbeat(config.watchdog, &token_text);
-    let run_id = NEXT_RUN.fetch_add(1, Ordering::Relaxed);
+    let run_id = crate::sched::rt::next_run_id();
     let sim = Sim::new(config, run_id, heartbeat.clone());
     let installed = Installed::new(&sim);
     let main_result: RefCell<Option<T>> = RefCell::new(None);
