@@ -246,8 +246,11 @@ impl GoBench {
         let kv = self.run(args)?;
         field(&kv, "value").ok_or_else(|| "no value in gobench's line".into())
     }
+}
 
-    fn cleanup(&self) {
+/// Removes the temporary directory of the Go binary, also when a workload panics.
+impl Drop for GoBench {
+    fn drop(&mut self) {
         if let Ok(bin) = &self.binary
             && let Some(dir) = bin.parent()
         {
@@ -467,6 +470,10 @@ fn main() {
     println!("machine: {}", machine());
     println!("go: {go_version}");
     println!("command: cargo bench -p gort --bench vs_go");
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let load: Vec<&str> = load.split_whitespace().take(3).collect();
+        println!("load average at start: {} (other processes share these cores)", load.join(" "));
+    }
     println!("processors: {procs} (par::Config::with_processors, GOMAXPROCS)");
     println!(
         "each time: median of {REPS} runs after 1 warm-up; memory: one run in a fresh process"
@@ -498,7 +505,7 @@ fn main() {
             unit: "B/thr",
             target: Target::Ratio(1.6),
             note: format!(
-                "default stack; RSS {:.1} -> {:.1} MiB; page tables {:.0} B/thr{go_note}",
+                "par::Config default stack; RSS {:.1} -> {:.1} MiB; page tables {:.0} B/thr{go_note}",
                 field(&kv, "rss_before").unwrap_or(0.0) / 1048576.0,
                 field(&kv, "rss_after").unwrap_or(0.0) / 1048576.0,
                 field(&kv, "pte_per").unwrap_or(f64::NAN),
@@ -612,6 +619,6 @@ fn main() {
     if let Err(why) = &gobench.binary {
         println!("\n{why}");
     }
-    gobench.cleanup();
+    drop(gobench);
     println!("\ntotal bench time: {:.1} s", total.elapsed().as_secs_f64());
 }
