@@ -67,7 +67,11 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    pub(super) fn new(run_id: u64, processors: usize, default_stack: usize) -> (Arc<Shared>, Vec<Worker<Arc<GThread>>>) {
+    pub(super) fn new(
+        run_id: u64,
+        processors: usize,
+        default_stack: usize,
+    ) -> (Arc<Shared>, Vec<Worker<Arc<GThread>>>) {
         let workers: Vec<_> = (0..processors).map(|_| Worker::new_fifo()).collect();
         let shared = Arc::new(Shared {
             run_id,
@@ -211,8 +215,13 @@ impl Drop for Installed {
 }
 
 impl Carrier {
-    pub(super) fn new(shared: Arc<Shared>, index: Option<usize>, local: Option<Worker<Arc<GThread>>>) -> Carrier {
-        let seed = 0x9e37_79b9_7f4a_7c15u64 ^ (index.unwrap_or(99) as u64 + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        index: Option<usize>,
+        local: Option<Worker<Arc<GThread>>>,
+    ) -> Carrier {
+        let seed = 0x9e37_79b9_7f4a_7c15u64
+            ^ (index.unwrap_or(99) as u64 + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         Carrier {
             shared,
             index,
@@ -280,7 +289,7 @@ impl Carrier {
         let local = self.local.as_ref().expect("a carrier has a queue");
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
-        if tick % FAIR_TICK == 0
+        if tick.is_multiple_of(FAIR_TICK)
             && let Some(t) = self.steal_global(local)
         {
             return Some(t);

@@ -48,8 +48,8 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-pub(crate) use carrier::{Carrier, current};
 use carrier::Shared;
+pub(crate) use carrier::{Carrier, current};
 use thread::GThread;
 use timer::Action;
 
@@ -429,7 +429,12 @@ where
         // (main included) has finished or been unwound below, so the borrows end first.
         let body: Box<dyn FnOnce() + Send + 'static> = unsafe { std::mem::transmute(body) };
         let id = ThreadId(shared.next_thread_id());
-        let label = ThreadLabel { id, name: Some("main".into()), spawn_site: Location::caller(), parent: None };
+        let label = ThreadLabel {
+            id,
+            name: Some("main".into()),
+            spawn_site: Location::caller(),
+            parent: None,
+        };
         let t = GThread::new(label, config.stack_size, body);
         shared.table.insert(t.clone());
         shared.active.fetch_add(1, SeqCst);
@@ -538,7 +543,8 @@ fn monitor(shared: &Arc<Shared>, config: &Config) -> Vec<String> {
         let due = shared.timers.lock().due(now);
         for action in due {
             match action {
-                Action::Wake(id) => carrier.unpark(crate::sched::rt::Waker { run: shared.run_id, id }, Location::caller()),
+                Action::Wake(id) => carrier
+                    .unpark(crate::sched::rt::Waker { run: shared.run_id, id }, Location::caller()),
                 Action::Callback { id, f, period, at } => {
                     let fired = carrier.fire(&f, at);
                     if let (Some(period), false) = (period, fired == Fired::Done) {

@@ -154,8 +154,10 @@ impl GThread {
 /// Live threads by id, for waking by [`Waker`](crate::sched::rt::Waker) (a `Copy` id).
 /// Sharded so that carriers waking different threads rarely meet on a lock.
 pub(super) struct Table {
-    shards: Box<[Mutex<HashMap<u64, Arc<GThread>>>]>,
+    shards: Box<[Shard]>,
 }
+
+type Shard = Mutex<HashMap<u64, Arc<GThread>>>;
 
 const SHARDS: usize = 64;
 
@@ -164,7 +166,7 @@ impl Table {
         Table { shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
     }
 
-    fn shard(&self, id: ThreadId) -> &Mutex<HashMap<u64, Arc<GThread>>> {
+    fn shard(&self, id: ThreadId) -> &Shard {
         &self.shards[id.as_u64() as usize % SHARDS]
     }
 
@@ -182,15 +184,21 @@ impl Table {
 
     /// Every live thread (for reports and teardown).
     pub(super) fn drain(&self) -> Vec<Arc<GThread>> {
-        let mut all: Vec<_> =
-            self.shards.iter().flat_map(|s| s.lock().drain().map(|(_, t)| t).collect::<Vec<_>>()).collect();
+        let mut all: Vec<_> = self
+            .shards
+            .iter()
+            .flat_map(|s| s.lock().drain().map(|(_, t)| t).collect::<Vec<_>>())
+            .collect();
         all.sort_by_key(|t| t.id());
         all
     }
 
     pub(super) fn snapshot(&self) -> Vec<Arc<GThread>> {
-        let mut all: Vec<_> =
-            self.shards.iter().flat_map(|s| s.lock().values().cloned().collect::<Vec<_>>()).collect();
+        let mut all: Vec<_> = self
+            .shards
+            .iter()
+            .flat_map(|s| s.lock().values().cloned().collect::<Vec<_>>())
+            .collect();
         all.sort_by_key(|t| t.id());
         all
     }

@@ -85,7 +85,14 @@ impl Heap {
     }
 
     /// Re-arms a periodic callback after it fired at `fired_at`.
-    pub(super) fn rearm(&mut self, id: u64, f: TimerFn, period: Duration, at: &'static Location<'static>, fired_at: Instant) {
+    pub(super) fn rearm(
+        &mut self,
+        id: u64,
+        f: TimerFn,
+        period: Duration,
+        at: &'static Location<'static>,
+        fired_at: Instant,
+    ) {
         if self.callbacks.contains_key(&id) {
             return; // reset while firing: the new deadline stands
         }

@@ -262,8 +262,8 @@ pub(crate) fn start_timer(
     what: &'static str,
 ) -> TimerId {
     match exec::try_with(|sim| sim as *const crate::sim::exec::Sim) {
-        // SAFETY: as in `spawn`.
         Some(sim) => {
+            // SAFETY: as in `spawn`.
             let sim = unsafe { &*sim };
             TimerId { run: sim.run_id, id: sim.start_timer(d, period, f, at) }
         }
