@@ -3,7 +3,9 @@
 //!
 //! `gort` runs Go-style concurrent programs (goroutines, channels, `select`, `sync`,
 //! `context`, timers) on stackful
-//! green threads. Its deterministic executor ([`sim`]) runs every green thread on one OS
+//! green threads, on two executors with one API. The parallel executor ([`par`]) runs them
+//! M:N on several OS threads with work stealing and a real clock. The deterministic
+//! executor ([`sim`]) runs every green thread on one OS
 //! thread, picks who runs next at every scheduling point from a seed, and keeps virtual time,
 //! so a run is reproducible to the last step: a schedule that breaks a program can be named
 //! by a short token and replayed. When something goes wrong it says what, in words a Go
@@ -50,7 +52,8 @@
 //! | `time.Now()`, `time.Sleep(d)` | [`time::now()`], [`time::sleep(d)`](time::sleep) |
 //! | `time.After(d)`, `time.NewTimer`, `time.NewTicker` | [`time::after`], [`time::Timer`], [`time::Ticker`] |
 //! | a busy CPU | [`time::work(d)`](time::work) |
-//! | `GOMAXPROCS` | [`sim::Config::with_processors`] |
+//! | `GOMAXPROCS` | [`par::Config::with_processors`] (carrier OS threads), [`sim::Config::with_processors`] (virtual processors for `time::work`) |
+//! | running a Go program | [`par::run`]: M:N on carrier threads, work stealing, a real clock |
 //! | `testing/synctest` | [`sim::run`], [`sim::explore`], [`sim::replay`] |
 //! | "all goroutines are asleep - deadlock!" | [`diag::Failure::Deadlock`], and [`diag::Failure::LockCycle`] for lock cycles |
 //!
@@ -67,8 +70,10 @@
 //! A green thread gives up its processor only at a runtime operation: [`go`], channel
 //! operations, [`select!`], [`JoinHandle::join`](sched::JoinHandle::join), [`sched::park`],
 //! [`sched::yield_now`], [`time::sleep`], [`time::work`], locking, `WaitGroup::wait` and
-//! `done`, cancelling a context. Unlocking is not one. Code between two of them runs
-//! without interruption, exactly as if it were atomic. A thread that stops reaching
+//! `done`, cancelling a context. Unlocking is not one. Under the deterministic executor,
+//! code between two of them runs without interruption, exactly as if it were atomic; under
+//! the parallel one ([`par`]) other carriers run at the same time, so shared state needs the
+//! same locks or atomics it would need in Go. A thread that stops reaching
 //! scheduling points is stopped by the watchdog (see [`sim::Config::with_watchdog`]).
 
 #![warn(missing_docs)]
@@ -76,6 +81,7 @@
 pub mod chan;
 pub mod context;
 pub mod diag;
+pub mod par;
 pub mod sched;
 pub mod sim;
 mod stack;

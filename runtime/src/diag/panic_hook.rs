@@ -24,7 +24,11 @@ pub(crate) fn install() {
                     }
                     Err(_) => false,
                 })
-                .unwrap_or(false);
+                .unwrap_or(false)
+                || crate::par::current().is_some_and(|c| {
+                    let message = info.payload_as_str().unwrap_or("Box<dyn Any>").to_string();
+                    c.capture_panic(message, info.location().map(|l| l.to_string()))
+                });
             if !captured {
                 previous(info);
             }

@@ -1,8 +1,9 @@
 //! The executor boundary: what primitives ask of whichever executor runs the current thread.
 //!
-//! Channels, `JoinHandle`, time and (later) sync and context are written once against these
-//! functions. Today the deterministic executor ([`crate::sim`]) is the only one; the parallel
-//! executor plugs in here without the primitives changing.
+//! Channels, `JoinHandle`, time, sync and context are written once against these
+//! functions. Each one asks the deterministic executor ([`crate::sim`]) if this OS thread
+//! runs one, else the parallel executor ([`crate::par`]) if this OS thread is one of its
+//! carriers, else panics (or does nothing, for the `try` kind) as outside a run.
 
 use std::any::Any;
 use std::panic::Location;
@@ -11,7 +12,30 @@ use std::time::Duration;
 
 use super::{SpawnError, Thread, ThreadId};
 use crate::diag::{ObjectId, ObjectKind, Op, PanicReport};
+use crate::par;
 use crate::sim::exec;
+
+static NEXT_RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A fresh run id (runs of both executors share the numbering).
+pub(crate) fn next_run_id() -> u64 {
+    NEXT_RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The parallel executor's carrier of this OS thread, or a panic naming `what`.
+#[inline]
+fn carrier(what: &str) -> &'static par::Carrier {
+    match par::current() {
+        Some(c) => c,
+        None => outside_run(what),
+    }
+}
+
+#[cold]
+#[track_caller]
+fn outside_run(what: &str) -> ! {
+    panic!("{}", outside_run_message(what))
+}
 
 /// The message every primitive panics with when used outside a run.
 pub(crate) fn outside_run_message(what: &str) -> String {
@@ -25,16 +49,22 @@ pub(crate) fn outside_run_message(what: &str) -> String {
 /// A scheduling point before a visible operation.
 #[inline]
 pub(crate) fn point(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
-    exec::with(op_name(op), |sim| sim.point(op, object, at));
+    if exec::try_with(|sim| sim.point(op, object, at)).is_none() {
+        carrier(op_name(op)).point();
+    }
 }
 
 pub(crate) fn yield_now(at: &'static Location<'static>) {
-    exec::with("yield_now", |sim| sim.yield_now(at));
+    if exec::try_with(|sim| sim.yield_now(at)).is_none() {
+        carrier("yield_now").yield_now();
+    }
 }
 
 /// Blocks the current thread until it is unparked (or consumes a pending permit).
 pub(crate) fn park(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
-    exec::with(op_name(op), |sim| sim.park(op, object, at));
+    if exec::try_with(|sim| sim.park(op, object, at)).is_none() {
+        carrier(op_name(op)).park(op, at);
+    }
 }
 
 pub(crate) fn unpark(thread: &Thread, at: &'static Location<'static>) {
@@ -51,16 +81,20 @@ pub(crate) struct Waker {
 /// Makes the thread runnable, or leaves it a permit ([`Thread::unpark`]).
 pub(crate) fn wake(waker: Waker, at: &'static Location<'static>) {
     // A no-op outside a run: destructors (a dropped Sender) may wake after it ended.
-    exec::try_with(|sim| sim.unpark(waker, at));
+    if exec::try_with(|sim| sim.unpark(waker, at)).is_none()
+        && let Some(c) = par::current()
+    {
+        c.unpark(waker, at);
+    }
 }
 
 /// A waker for the calling thread.
 pub(crate) fn current_waker(what: &'static str) -> Waker {
-    exec::with(what, |sim| sim.current_waker())
+    exec::try_with(|sim| sim.current_waker()).unwrap_or_else(|| carrier(what).current_waker())
 }
 
 pub(crate) fn current_thread(what: &'static str) -> Thread {
-    exec::with(what, |sim| sim.current_thread())
+    exec::try_with(|sim| sim.current_thread()).unwrap_or_else(|| carrier(what).current_thread())
 }
 
 pub(crate) fn spawn(
@@ -69,40 +103,64 @@ pub(crate) fn spawn(
     site: &'static Location<'static>,
     body: Box<dyn FnOnce() + Send + 'static>,
 ) -> Result<Thread, SpawnError> {
-    exec::try_with(|sim| sim.spawn(name, stack_size, site, body)).ok_or(SpawnError::OutsideRun)
+    if let Some(sim) = exec::try_with(|sim| sim as *const crate::sim::exec::Sim) {
+        // SAFETY: `try_with` gave a live run of this OS thread; it stays alive during the call.
+        return Ok(unsafe { &*sim }.spawn(name, stack_size, site, body));
+    }
+    match par::current() {
+        Some(c) => c.spawn(name, stack_size, site, body),
+        None => Err(SpawnError::OutsideRun),
+    }
 }
 
 /// True while a finished run unwinds the stacks of threads that were still alive.
 pub(crate) fn tearing_down() -> bool {
-    exec::try_with(|sim| sim.tearing_down()).unwrap_or(false)
+    exec::try_with(|sim| sim.tearing_down())
+        .or_else(|| par::current().map(|c| c.tearing_down()))
+        .unwrap_or(false)
 }
 
 pub(crate) fn thread_panicked(report: PanicReport, detached: bool) {
-    exec::with("panic", |sim| sim.thread_panicked(report, detached));
+    match exec::try_with(|sim| sim as *const crate::sim::exec::Sim) {
+        // SAFETY: as in `spawn`.
+        Some(sim) => unsafe { &*sim }.thread_panicked(report, detached),
+        None => carrier("panic").thread_panicked(report, detached),
+    }
 }
 
 pub(crate) fn panic_observed(thread: ThreadId) {
-    exec::with("JoinHandle::join", |sim| sim.panic_observed(thread));
+    if exec::try_with(|sim| sim.panic_observed(thread)).is_none() {
+        carrier("JoinHandle::join").panic_observed(thread);
+    }
 }
 
 pub(crate) fn panic_unjoined(thread: ThreadId) {
-    exec::try_with(|sim| sim.panic_unjoined(thread));
+    if exec::try_with(|sim| sim.panic_unjoined(thread)).is_none()
+        && let Some(c) = par::current()
+    {
+        c.panic_unjoined(thread);
+    }
 }
 
 pub(crate) fn panic_report(payload: &Box<dyn Any + Send>) -> PanicReport {
-    exec::with("panic", |sim| sim.panic_report(payload))
+    exec::try_with(|sim| sim.panic_report(payload))
+        .unwrap_or_else(|| carrier("panic").panic_report(payload))
 }
 
 pub(crate) fn now(what: &'static str) -> Duration {
-    exec::with(what, |sim| sim.now())
+    exec::try_with(|sim| sim.now()).unwrap_or_else(|| carrier(what).now())
 }
 
 pub(crate) fn sleep(d: Duration, at: &'static Location<'static>) {
-    exec::with("time::sleep", |sim| sim.sleep(d, at));
+    if exec::try_with(|sim| sim.sleep(d, at)).is_none() {
+        carrier("time::sleep").sleep(d, at);
+    }
 }
 
 pub(crate) fn work(d: Duration, at: &'static Location<'static>) {
-    exec::with("time::work", |sim| sim.work(d, at));
+    if exec::try_with(|sim| sim.work(d, at)).is_none() {
+        carrier("time::work").work(d);
+    }
 }
 
 /// A primitive's identity: the run that created it and its id there.
@@ -119,7 +177,11 @@ pub(crate) fn register_object(
     created: &'static Location<'static>,
     what: &'static str,
 ) -> ObjRef {
-    exec::with(what, |sim| sim.register_object(kind, name, created))
+    match exec::try_with(|sim| sim as *const crate::sim::exec::Sim) {
+        // SAFETY: as in `spawn`.
+        Some(sim) => unsafe { &*sim }.register_object(kind, name, created),
+        None => carrier(what).register_object(created),
+    }
 }
 
 fn op_name(op: Op) -> &'static str {
@@ -154,7 +216,10 @@ pub(crate) fn close_point(
     at: Option<&'static Location<'static>>,
     switch: bool,
 ) -> Option<&'static Location<'static>> {
-    exec::try_with(|sim| sim.close_point(op, obj, at, switch)).flatten()
+    match exec::try_with(|sim| sim.close_point(op, obj, at, switch)) {
+        Some(at) => at,
+        None => par::current().and_then(|c| c.close_point(obj, at)),
+    }
 }
 
 /// Records that `thread` now holds lock `obj` (`write`: exclusively), or no longer does
@@ -166,7 +231,7 @@ pub(crate) fn lock_holder(obj: ObjRef, thread: Waker, write: bool, held: bool) {
 /// Whether a green thread of a live run is executing (not a destructor after the run, not a
 /// timer callback, not teardown).
 pub(crate) fn in_green_thread() -> bool {
-    exec::in_green_thread()
+    exec::in_green_thread() || par::current().is_some_and(|c| c.in_green_thread())
 }
 
 /// Records an event with no scheduling decision (an unlock, a timer delivering a tick).
@@ -176,7 +241,7 @@ pub(crate) fn note(op: Op, object: Option<ObjRef>, at: &'static Location<'static
 
 /// A seeded random number below `n` (`n > 0`): the same in every replay.
 pub(crate) fn random_below(n: u32, what: &'static str) -> u32 {
-    exec::with(what, |sim| sim.random_below(n))
+    exec::try_with(|sim| sim.random_below(n)).unwrap_or_else(|| carrier(what).random_below(n))
 }
 
 pub(crate) use crate::sim::timers::{Fired, TimerFn};
@@ -196,12 +261,24 @@ pub(crate) fn start_timer(
     at: &'static Location<'static>,
     what: &'static str,
 ) -> TimerId {
-    exec::with(what, |sim| TimerId { run: sim.run_id, id: sim.start_timer(d, period, f, at) })
+    match exec::try_with(|sim| sim as *const crate::sim::exec::Sim) {
+        Some(sim) => {
+            // SAFETY: as in `spawn`.
+            let sim = unsafe { &*sim };
+            TimerId { run: sim.run_id, id: sim.start_timer(d, period, f, at) }
+        }
+        None => {
+            let c = carrier(what);
+            TimerId { run: c.run_id(), id: c.start_timer(d, period, f, at) }
+        }
+    }
 }
 
 /// Unregisters a timer. True if it was pending. A no-op once its run is over.
 pub(crate) fn stop_timer(timer: TimerId) -> bool {
-    exec::try_with(|sim| sim.run_id == timer.run && sim.stop_timer(timer.id)).unwrap_or(false)
+    exec::try_with(|sim| sim.run_id == timer.run && sim.stop_timer(timer.id))
+        .or_else(|| par::current().map(|c| c.run_id() == timer.run && c.stop_timer(timer.id)))
+        .unwrap_or(false)
 }
 
 /// Re-arms a timer `d` from now. True if it was pending.
@@ -213,5 +290,9 @@ pub(crate) fn reset_timer(
     at: &'static Location<'static>,
 ) -> bool {
     exec::try_with(|sim| sim.run_id == timer.run && sim.reset_timer(timer.id, d, period, f, at))
+        .or_else(|| {
+            par::current()
+                .map(|c| c.run_id() == timer.run && c.reset_timer(timer.id, d, period, f, at))
+        })
         .unwrap_or(false)
 }

@@ -25,7 +25,7 @@ use super::{Config, Stats};
 use crate::diag::{
     Failure, Heartbeat, ObjectId, ObjectKind, ObjectMeta, Op, PanicReport, Trace, panic_hook,
 };
-use crate::sched::rt::{ObjRef, Waker, outside_run_message};
+use crate::sched::rt::{ObjRef, Waker};
 use crate::sched::{Thread, ThreadId};
 
 thread_local! {
@@ -33,28 +33,11 @@ thread_local! {
     static CURRENT: Cell<*const Sim> = const { Cell::new(ptr::null()) };
 }
 
-/// Calls `f` with the current run, or panics naming `what` if there is none.
-#[inline]
-pub(crate) fn with<R>(what: &'static str, f: impl FnOnce(&Sim) -> R) -> R {
-    let sim = CURRENT.get();
-    if sim.is_null() {
-        outside_run(what);
-    }
-    // SAFETY: CURRENT is non-null only between `Installed::new` and its drop, and `run` keeps
-    // the `Sim` alive (and unmoved) for that whole span; we are on the OS thread that set it.
-    f(unsafe { &*sim })
-}
-
-#[cold]
-#[track_caller]
-fn outside_run(what: &'static str) -> ! {
-    panic!("{}", outside_run_message(what))
-}
-
-/// Like [`with`], but `None` outside a run.
+/// Calls `f` with the run executing on this OS thread, or returns `None` outside a run.
 pub(crate) fn try_with<R>(f: impl FnOnce(&Sim) -> R) -> Option<R> {
     let sim = CURRENT.get();
-    // SAFETY: as in `with`.
+    // SAFETY: CURRENT is non-null only between `Installed::new` and its drop, and `run` keeps
+    // the `Sim` alive (and unmoved) for that whole span; we are on the OS thread that set it.
     (!sim.is_null()).then(|| f(unsafe { &*sim }))
 }
 

@@ -2,9 +2,8 @@
 
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe, Location};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use corosensei::stack::DefaultStack;
+use crate::stack::GuardedStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 
 use super::exec::{Installed, Sim};
@@ -122,9 +121,7 @@ pub(crate) fn program_fingerprint<F>(config: &Config) -> u32 {
     ((h >> 32) ^ h) as u32
 }
 
-static NEXT_RUN: AtomicU64 = AtomicU64::new(1);
-
-type Co = Coroutine<(), (), (), DefaultStack>;
+type Co = Coroutine<(), (), (), GuardedStack>;
 
 /// Creates a green thread's coroutine.
 ///
@@ -134,7 +131,7 @@ type Co = Coroutine<(), (), (), DefaultStack>;
 /// dropped. `execute` guarantees it by storing every coroutine in its `Coroutines`, which is
 /// declared after (so dropped before) everything the bodies borrow, and whose `Drop` unwinds
 /// every unfinished coroutine; coroutines are never forgotten.
-unsafe fn coroutine<'a>(stack: DefaultStack, body: impl FnOnce(&Yielder<(), ()>, ()) + 'a) -> Co {
+unsafe fn coroutine<'a>(stack: GuardedStack, body: impl FnOnce(&Yielder<(), ()>, ()) + 'a) -> Co {
     // SAFETY: the caller upholds the borrow contract above, which is exactly
     // `with_stack_unchecked`'s.
     unsafe { Co::with_stack_unchecked(stack, body) }
@@ -200,7 +197,7 @@ where
     };
     let token_text = token_base.to_string();
     let heartbeat = watchdog::heartbeat(config.watchdog, &token_text);
-    let run_id = NEXT_RUN.fetch_add(1, Ordering::Relaxed);
+    let run_id = crate::sched::rt::next_run_id();
     let sim = Sim::new(config, run_id, heartbeat.clone());
     let installed = Installed::new(&sim);
     let main_result: RefCell<Option<T>> = RefCell::new(None);

@@ -1,0 +1,259 @@
+//! What the primitives ask of the parallel executor: the same operations the deterministic
+//! executor offers (`sched::rt` dispatches to one or the other), on a real clock.
+
+use std::any::Any;
+use std::panic::Location;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, SeqCst};
+use std::time::{Duration, Instant};
+
+use super::carrier::{After, Carrier};
+use super::thread::{GThread, Unparked, Wait};
+use crate::diag::{Failure, ObjectId, Op, PanicReport, ThreadLabel, panic_hook};
+use crate::sched::rt::{ObjRef, Waker};
+use crate::sched::{SpawnError, Thread, ThreadId};
+use crate::sim::timers::{Fired, TimerFn};
+
+impl Carrier {
+    /// The green thread running on this carrier.
+    fn me(&self, what: &str) -> Arc<GThread> {
+        match self.current.borrow().as_ref() {
+            Some(t) => t.clone(),
+            None => panic!("gort: {what} was called from a timer callback, not a green thread"),
+        }
+    }
+
+    /// Switches from the running green thread back to this carrier, which files it as
+    /// `after` says. Returns on whichever carrier resumes it next.
+    fn suspend(&self, me: &GThread, after: After) {
+        self.after.set(after);
+        let yielder = me.yielder.load(Relaxed);
+        debug_assert!(!yielder.is_null());
+        // SAFETY: `yielder` was stored by this thread's coroutine body when it started and
+        // stays valid until the body returns; we are executing inside that body.
+        unsafe { (*yielder).suspend(()) };
+    }
+
+    /// A scheduling point: yields only if the monitor asked (the thread ran too long).
+    #[inline]
+    pub(crate) fn point(&self) {
+        if let Some(i) = self.index
+            && self.shared.status[i].preempt.load(Relaxed)
+        {
+            self.preempted();
+        }
+    }
+
+    #[cold]
+    fn preempted(&self) {
+        if self.tearing_down() || std::thread::panicking() {
+            return;
+        }
+        let me = self.me("a scheduling point");
+        self.suspend(&me, After::Requeue);
+    }
+
+    pub(crate) fn yield_now(&self) {
+        if self.tearing_down() {
+            return;
+        }
+        let me = self.me("yield_now");
+        self.suspend(&me, After::Yield);
+    }
+
+    pub(crate) fn park(&self, op: Op, at: &'static Location<'static>) {
+        if self.tearing_down() {
+            crate::diag::fatal(&format!(
+                "gort: a destructor blocked ({op} at {at}) while the runtime was unwinding the \
+                 green threads of a finished run; destructors of values held by leaked threads \
+                 must not block"
+            ));
+        }
+        let me = self.me("park");
+        if me.take_permit() {
+            return;
+        }
+        *me.wait.lock() = Some(Wait { op, at });
+        self.suspend(&me, After::Park);
+    }
+
+    pub(crate) fn unpark(&self, waker: Waker, at: &'static Location<'static>) {
+        if self.tearing_down() {
+            return;
+        }
+        if waker.run != self.shared.run_id {
+            panic!(
+                "gort: a Thread handle used at {at} belongs to another run; runtime objects \
+                 cannot outlive the run that created them"
+            );
+        }
+        let Some(t) = self.shared.table.get(waker.id) else { return }; // finished
+        if let Unparked::Schedule = t.unpark() {
+            self.shared.active.fetch_add(1, SeqCst);
+            self.ready(t);
+        }
+    }
+
+    pub(crate) fn current_waker(&self) -> Waker {
+        Waker { run: self.shared.run_id, id: self.me("current").id() }
+    }
+
+    pub(crate) fn current_thread(&self) -> Thread {
+        let me = self.me("sched::current");
+        Thread { run: self.shared.run_id, id: me.id(), name: me.label.name.clone() }
+    }
+
+    pub(crate) fn spawn(
+        &self,
+        name: Option<Arc<str>>,
+        stack_size: Option<usize>,
+        site: &'static Location<'static>,
+        body: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Result<Thread, SpawnError> {
+        let parent = self.current.borrow().as_ref().map(|t| t.id());
+        let id = ThreadId(self.shared.next_thread_id());
+        let label = ThreadLabel { id, name: name.clone(), spawn_site: site, parent };
+        let t = GThread::new(label, stack_size.unwrap_or(self.shared.default_stack), body);
+        self.shared.table.insert(t.clone());
+        self.shared.active.fetch_add(1, SeqCst);
+        self.shared.spawned.fetch_add(1, Relaxed);
+        self.ready(t);
+        Ok(Thread { run: self.shared.run_id, id, name })
+    }
+
+    pub(crate) fn run_id(&self) -> u64 {
+        self.shared.run_id
+    }
+
+    pub(crate) fn tearing_down(&self) -> bool {
+        self.shared.teardown.load(Acquire)
+    }
+
+    pub(crate) fn in_green_thread(&self) -> bool {
+        self.current.borrow().is_some() && !self.tearing_down()
+    }
+
+    pub(crate) fn thread_panicked(&self, report: PanicReport, detached: bool) {
+        if detached {
+            self.shared.fail(Failure::Panic(report));
+        } else {
+            self.shared.unobserved.lock().push(report);
+        }
+    }
+
+    pub(crate) fn panic_observed(&self, thread: ThreadId) {
+        self.shared.unobserved.lock().retain(|p| p.thread.id != thread);
+    }
+
+    pub(crate) fn panic_unjoined(&self, thread: ThreadId) {
+        let mut unobserved = self.shared.unobserved.lock();
+        if let Some(i) = unobserved.iter().position(|p| p.thread.id == thread) {
+            let report = unobserved.remove(i);
+            drop(unobserved);
+            self.shared.fail(Failure::Panic(report));
+        }
+    }
+
+    pub(crate) fn panic_report(&self, payload: &Box<dyn Any + Send>) -> PanicReport {
+        let me = self.me("panic");
+        let (message, location) = match me.last_panic.lock().take() {
+            Some(seen) => seen,
+            None => (panic_hook::payload_message(payload), None),
+        };
+        PanicReport { thread: me.label.clone(), message, location }
+    }
+
+    /// Keeps what the panic hook saw for the panicking thread's report. False off a green
+    /// thread (the previous hook prints it as usual).
+    pub(crate) fn capture_panic(&self, message: String, location: Option<String>) -> bool {
+        match self.current.borrow().as_ref() {
+            Some(t) if !self.tearing_down() => {
+                *t.last_panic.lock() = Some((message, location));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn now(&self) -> Duration {
+        self.shared.start.elapsed()
+    }
+
+    pub(crate) fn sleep(&self, d: Duration, at: &'static Location<'static>) {
+        if d.is_zero() {
+            self.yield_now();
+            return;
+        }
+        if self.tearing_down() {
+            return;
+        }
+        let me = self.me("time::sleep");
+        let deadline = Instant::now() + d;
+        self.shared.timers.add_wake(deadline, me.id());
+        // A stray unpark may end a park early; the timer stays armed until the deadline.
+        while Instant::now() < deadline {
+            let carrier = super::carrier::current().expect("green threads run on carriers");
+            carrier.park(Op::Sleep(d), at);
+        }
+    }
+
+    /// Busy work for `d`: the carrier is occupied, as by a computation.
+    pub(crate) fn work(&self, d: Duration) {
+        let until = Instant::now() + d;
+        while Instant::now() < until {
+            std::hint::spin_loop();
+        }
+    }
+
+    pub(crate) fn register_object(&self, created: &'static Location<'static>) -> ObjRef {
+        ObjRef { run: self.shared.run_id, id: ObjectId(self.shared.next_object_id()), created }
+    }
+
+    pub(crate) fn close_point(
+        &self,
+        obj: ObjRef,
+        at: Option<&'static Location<'static>>,
+    ) -> Option<&'static Location<'static>> {
+        if self.tearing_down() || obj.run != self.shared.run_id {
+            return None;
+        }
+        Some(at.or(self.firing.get()).unwrap_or(obj.created))
+    }
+
+    pub(crate) fn random_below(&self, n: u32) -> u32 {
+        (self.random() % u64::from(n.max(1))) as u32
+    }
+
+    pub(crate) fn start_timer(
+        &self,
+        d: Duration,
+        period: Option<Duration>,
+        f: TimerFn,
+        at: &'static Location<'static>,
+    ) -> u64 {
+        self.shared.timers.add_callback(Instant::now() + d, period, f, at)
+    }
+
+    pub(crate) fn stop_timer(&self, id: u64) -> bool {
+        !self.tearing_down() && self.shared.timers.stop(id)
+    }
+
+    pub(crate) fn reset_timer(
+        &self,
+        id: u64,
+        d: Duration,
+        period: Option<Duration>,
+        f: &TimerFn,
+        at: &'static Location<'static>,
+    ) -> bool {
+        self.shared.timers.reset(id, Instant::now() + d, period, f, at)
+    }
+
+    /// Runs a fired callback (on the monitor) and says what it did.
+    pub(super) fn fire(&self, f: &TimerFn, at: &'static Location<'static>) -> Fired {
+        self.firing.set(Some(at));
+        let fired = f();
+        self.firing.set(None);
+        fired
+    }
+}
