@@ -118,6 +118,10 @@ impl Carrier {
         self.shared.active.fetch_add(1, SeqCst);
         self.shared.spawned.fetch_add(1, Relaxed);
         self.ready(t);
+        // `go` is a scheduling point: honour a pending preemption request, so a loop that
+        // spawns a million threads lets the others run (and is not reported as holding
+        // its carrier).
+        self.point();
         Ok(Thread { run: self.shared.run_id, id, name })
     }
 
