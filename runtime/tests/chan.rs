@@ -1,4 +1,8 @@
 //! Channels: rendezvous and buffering in virtual time, FIFO, MPMC, close, disconnect, try ops.
+//!
+//! Both executors ([`common`]), except tests of virtual instants or of orders set up by sleeps.
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,22 +14,6 @@ use gort::{go, sched, sim, time};
 #[track_caller]
 fn run<T>(main: impl FnOnce() -> T + Send) -> T {
     sim::run(&sim::Config::default(), main).unwrap()
-}
-
-/// Runs `main` under `seeds` seeds (half random, half PCT) and fails with the first failing
-/// report.
-#[track_caller]
-fn run_seeds<T>(seeds: u64, main: impl Fn() -> T + Sync) {
-    for seed in 0..seeds {
-        let strategy = if seed % 2 == 0 {
-            sim::Strategy::Random
-        } else {
-            sim::Strategy::Pct { depth: 3, horizon: 200 }
-        };
-        let config = sim::Config::default().with_seed(seed).with_strategy(strategy);
-        let report = sim::run(&config, &main);
-        assert!(report.is_ok(), "seed {seed}:\n{report}");
-    }
 }
 
 fn now() -> Duration {
@@ -103,7 +91,7 @@ fn buffered_sends_block_only_when_the_buffer_is_full() {
 
 #[test]
 fn values_come_out_in_the_order_they_went_in() {
-    let got = run(|| {
+    let got = common::both(|| {
         let (tx, rx) = chan::bounded(16);
         for i in 0..16 {
             tx.send(i).unwrap();
@@ -116,7 +104,7 @@ fn values_come_out_in_the_order_they_went_in() {
 
 #[test]
 fn fifo_holds_across_a_slow_receiver() {
-    run_seeds(20, || {
+    common::seeds_both(20, || {
         let (tx, rx) = chan::bounded(2);
         let h = go(move || {
             for i in 0..20 {
@@ -224,13 +212,13 @@ fn mpmc(capacity: usize) -> impl Fn() + Sync {
 
 #[test]
 fn mpmc_unbuffered_delivers_every_value_once_in_per_sender_order() {
-    run_seeds(100, mpmc(0));
+    common::seeds_both(100, mpmc(0));
 }
 
 #[test]
 fn mpmc_buffered_delivers_every_value_once_in_per_sender_order() {
-    run_seeds(100, mpmc(1));
-    run_seeds(100, mpmc(4));
+    common::seeds_both(100, mpmc(1));
+    common::seeds_both(100, mpmc(4));
 }
 
 #[test]
@@ -243,7 +231,7 @@ fn mpmc_under_explore() {
 
 #[test]
 fn dropping_the_last_sender_closes_after_draining() {
-    let got = run(|| {
+    let got = common::both(|| {
         let (tx, rx) = chan::bounded(3);
         let tx2 = tx.clone();
         tx.send(1).unwrap();
@@ -281,20 +269,25 @@ fn for_loop_over_a_receiver_ends_when_the_channel_closes() {
 
 #[test]
 fn a_blocked_receiver_wakes_with_an_error_when_the_last_sender_goes() {
-    let (result, at) = run(|| {
-        let (tx, rx) = chan::bounded::<u8>(0);
-        let h = go(move || (rx.recv(), now()));
-        time::sleep(ms(300));
-        drop(tx);
-        h.join().unwrap()
-    });
+    let program = |wait: Duration| {
+        move || {
+            let (tx, rx) = chan::bounded::<u8>(0);
+            let h = go(move || (rx.recv(), now()));
+            time::sleep(wait);
+            drop(tx);
+            h.join().unwrap()
+        }
+    };
+    let (result, at) = run(program(ms(300)));
     assert_eq!(result, Err(RecvError));
     assert_eq!(at, ms(300));
+    // On the real clock the instant is not exact, and the outcome the same.
+    assert_eq!(common::on_par(program(ms(5))).0, Err(RecvError));
 }
 
 #[test]
 fn sender_close_closes_the_channel() {
-    run(|| {
+    common::both(|| {
         let (tx, rx) = chan::bounded::<u8>(1);
         tx.send(4).unwrap();
         tx.close();
@@ -306,7 +299,7 @@ fn sender_close_closes_the_channel() {
 
 #[test]
 fn sender_close_of_one_clone_leaves_the_channel_open() {
-    run(|| {
+    common::both(|| {
         let (tx, rx) = chan::bounded::<u8>(1);
         let tx2 = tx.clone();
         tx.close();
@@ -320,7 +313,7 @@ fn sender_close_of_one_clone_leaves_the_channel_open() {
 
 #[test]
 fn sending_with_every_receiver_gone_gives_the_value_back() {
-    run(|| {
+    common::both(|| {
         let (tx, rx) = chan::bounded(1);
         let rx2 = rx.clone();
         drop(rx);
@@ -336,21 +329,26 @@ fn sending_with_every_receiver_gone_gives_the_value_back() {
 
 #[test]
 fn a_blocked_sender_gets_its_value_back_when_the_last_receiver_goes() {
-    let (result, at) = run(|| {
-        let (tx, rx) = chan::bounded(1);
-        tx.send(0u32).unwrap(); // fills the buffer
-        let h = go(move || (tx.send(7).map_err(|e| e.0), now()));
-        time::sleep(ms(500));
-        drop(rx);
-        h.join().unwrap()
-    });
+    let program = |wait: Duration| {
+        move || {
+            let (tx, rx) = chan::bounded(1);
+            tx.send(0u32).unwrap(); // fills the buffer
+            let h = go(move || (tx.send(7).map_err(|e| e.0), now()));
+            time::sleep(wait);
+            drop(rx);
+            h.join().unwrap()
+        }
+    };
+    let (result, at) = run(program(ms(500)));
     assert_eq!(result, Err(7));
     assert_eq!(at, ms(500));
+    // On the real clock the instant is not exact, and the outcome the same.
+    assert_eq!(common::on_par(program(ms(5))).0, Err(7));
 }
 
 #[test]
 fn a_blocked_unbuffered_sender_gets_its_value_back_when_the_last_receiver_goes() {
-    let result = run(|| {
+    let result = common::both(|| {
         let (tx, rx) = chan::unbuffered();
         let rx2 = rx.clone();
         let h = go(move || tx.send(String::from("v")).map_err(|e| e.0));
@@ -365,7 +363,7 @@ fn a_blocked_unbuffered_sender_gets_its_value_back_when_the_last_receiver_goes()
 
 #[test]
 fn try_send_reports_full_and_disconnected() {
-    run(|| {
+    common::both(|| {
         let (tx, rx) = chan::bounded(1);
         assert_eq!(tx.try_send(1), Ok(()));
         assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
@@ -396,7 +394,7 @@ fn try_send_on_unbuffered_succeeds_when_a_receiver_waits() {
 
 #[test]
 fn try_recv_reports_empty_and_disconnected() {
-    run(|| {
+    common::both(|| {
         let (tx, rx) = chan::bounded(2);
         assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
         tx.send(1).unwrap();
@@ -423,7 +421,7 @@ fn try_recv_on_unbuffered_takes_from_a_blocked_sender() {
 
 #[test]
 fn len_and_capacity() {
-    run(|| {
+    common::both(|| {
         let (tx, rx) = chan::bounded(3);
         assert_eq!((tx.capacity(), rx.capacity()), (3, 3));
         assert!(tx.is_empty() && rx.is_empty());
@@ -445,7 +443,7 @@ fn len_and_capacity() {
 
 #[test]
 fn cloned_receivers_share_the_values() {
-    run_seeds(50, || {
+    common::seeds_both(50, || {
         let (tx, rx) = chan::bounded(2);
         let hs: Vec<_> = (0..2)
             .map(|_| {
@@ -467,7 +465,7 @@ fn cloned_receivers_share_the_values() {
 #[test]
 fn a_buffered_channel_never_holds_more_than_its_capacity() {
     for capacity in [1usize, 2, 3] {
-        run_seeds(60, move || {
+        common::seeds_both(60, move || {
             let (tx, rx) = chan::bounded::<u32>(capacity);
             let check = tx.clone();
             let senders: Vec<_> = (0..3)

@@ -1,5 +1,9 @@
 //! `context`: cancellation reaches every descendant at one instant and nothing else;
 //! deadlines fire at exactly their virtual time.
+//!
+//! Both executors ([`common`]), except tests of virtual instants and of one-processor atomicity.
+
+mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,7 +11,7 @@ use std::time::Duration;
 use gort::context::{self, Context, ContextError};
 use gort::sim::{self, Config};
 use gort::sync::Mutex;
-use gort::{go, select, time};
+use gort::{go, par, select, time};
 
 #[test]
 fn with_timeout_is_done_at_exactly_t0_plus_d_for_many_durations_and_seeds() {
@@ -62,6 +66,8 @@ fn cancelling_a_parent_reaches_every_descendant_at_the_same_instant() {
     .unwrap_or_else(|report| panic!("{report}"));
 }
 
+/// Sim-only: on one processor nothing runs during a cancel; on several, another thread may
+/// look at the descendants while they are being cancelled.
 #[test]
 fn descendants_are_all_cancelled_before_any_other_thread_runs() {
     sim::explore(&Config::default(), 300, || {
@@ -81,7 +87,7 @@ fn descendants_are_all_cancelled_before_any_other_thread_runs() {
 
 #[test]
 fn cancelling_a_child_touches_neither_parent_nor_siblings_and_is_idempotent() {
-    sim::run(&Config::default(), || {
+    common::both(|| {
         let (parent, _cp) = context::with_cancel(&Context::background());
         let (child, cancel_child) = context::with_cancel(&parent);
         let (sibling, _cs) = context::with_cancel(&parent);
@@ -93,46 +99,57 @@ fn cancelling_a_child_touches_neither_parent_nor_siblings_and_is_idempotent() {
         assert_eq!(sibling.err(), None);
         let parent_ready = select! { recv(parent.done()) => true, default => false };
         assert!(!parent_ready);
-    })
-    .unwrap();
+    });
 }
 
 #[test]
 fn a_child_of_a_cancelled_parent_is_born_cancelled_and_err_is_sticky() {
-    sim::run(&Config::default(), || {
-        let (parent, cancel) =
-            context::with_timeout(&Context::background(), Duration::from_secs(1));
-        time::sleep(Duration::from_secs(2));
-        let (child, _c) = context::with_cancel(&parent);
-        assert_eq!(child.err(), Some(ContextError::DeadlineExceeded));
-        cancel.cancel();
-        assert_eq!(parent.err(), Some(ContextError::DeadlineExceeded));
-    })
-    .unwrap();
+    let program = |timeout: Duration| {
+        move || {
+            let (parent, cancel) = context::with_timeout(&Context::background(), timeout);
+            time::sleep(timeout * 2);
+            let (child, _c) = context::with_cancel(&parent);
+            assert_eq!(child.err(), Some(ContextError::DeadlineExceeded));
+            cancel.cancel();
+            assert_eq!(parent.err(), Some(ContextError::DeadlineExceeded));
+        }
+    };
+    sim::run(&Config::default(), program(Duration::from_secs(1))).unwrap();
+    common::on_par(program(Duration::from_millis(10)));
 }
 
 #[test]
 fn a_past_deadline_cancels_at_once_and_a_cancelled_context_stops_its_timer() {
-    let report = sim::run(&Config::default(), || {
+    let program = || {
         let (ctx, _c) = context::with_deadline(&Context::background(), time::now());
         assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
         let (ctx, cancel) = context::with_timeout(&Context::background(), Duration::from_secs(30));
         drop(cancel);
         assert_eq!(ctx.err(), Some(ContextError::Canceled));
-    });
+    };
+    let report = sim::run(&Config::default(), program);
     assert!(report.is_ok(), "{report}");
     // The stopped timer did not move the clock.
     assert_eq!(report.stats().virtual_time, Duration::ZERO);
+    // Nor does it hold the parallel run open: main's return ends it at once.
+    let start = std::time::Instant::now();
+    common::on_par(program);
+    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
 }
 
 #[test]
 fn waiting_on_a_context_nobody_cancels_is_a_deadlock_naming_it() {
-    let report = sim::run(&Config::default(), || {
+    let program = || {
         let (ctx, _cancel) = context::with_cancel(&Context::background());
         ctx.done().recv().unwrap_err();
-    });
+    };
+    let report = sim::run(&Config::default(), program);
     let text = report.to_string();
     assert!(text.contains("context.WithCancel"), "{text}");
+    // The parallel executor says it is a deadlock, and where main waits.
+    let err = par::run(&common::par_config(), program).unwrap_err();
+    assert_eq!(err.failure(), &gort::diag::Failure::Deadlock, "{err}");
+    assert!(err.to_string().contains(file!()), "{err}");
 }
 
 const MIN_DEADLINE: &str = "a child's deadline is the earlier of its own and its parent's";

@@ -1,4 +1,6 @@
 //! Failure reports: deadlocks, leaks, panics, step and time limits, and the timeline.
+//!
+//! Sim only: the deterministic executor's reports; the parallel one's failures are in `par.rs`.
 
 use std::time::Duration;
 

@@ -1,5 +1,7 @@
 //! Determinism and replay: finding a lost update, replay tokens, divergence, and same-config
 //! runs giving identical traces (including a property over random programs).
+//!
+//! Sim only: seeds, traces and replay tokens exist only under the deterministic executor.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};

@@ -1,10 +1,14 @@
 //! `select!`: readiness, fairness, blocking, timeouts and deadlock reports.
+//!
+//! Both executors ([`common`]), except tests of seeds, virtual instants, traces and sim limits.
+
+mod common;
 
 use std::time::Duration;
 
 use gort::diag::Failure;
 use gort::sim::{self, Config};
-use gort::{chan, go, select, time};
+use gort::{chan, go, par, select, time};
 
 #[test]
 fn fairness_two_ready_arms_over_1000_seeds() {
@@ -54,23 +58,31 @@ fn blocked_select_is_a_deadlock() {
     });
     assert_eq!(report.failure(), Some(&Failure::Deadlock));
     assert!(report.to_string().contains("select"), "{report}");
+    let err = par::run(&common::par_config(), || {
+        let (_a_tx, a) = chan::unbuffered::<u8>();
+        let (_b_tx, b) = chan::unbuffered::<u8>();
+        select! {
+            recv(a) => {},
+            recv(b) => {},
+        }
+    })
+    .unwrap_err();
+    assert_eq!(err.failure(), &Failure::Deadlock);
+    assert!(err.to_string().contains("select"), "{err}");
 }
 
 #[test]
 fn send_arm_hands_over_to_a_blocked_receiver() {
-    for seed in 0..50 {
-        sim::run(&Config::default().with_seed(seed), || {
-            let (tx, rx) = chan::unbuffered();
-            let (_never_tx, never) = chan::unbuffered::<u8>();
-            let h = go(move || rx.recv().unwrap());
-            select! {
-                send(tx, 42) -> r => r.unwrap(),
-                recv(never) => unreachable!(),
-            }
-            assert_eq!(h.join().unwrap(), 42);
-        })
-        .unwrap();
-    }
+    common::seeds_both(50, || {
+        let (tx, rx) = chan::unbuffered();
+        let (_never_tx, never) = chan::unbuffered::<u8>();
+        let h = go(move || rx.recv().unwrap());
+        select! {
+            send(tx, 42) -> r => r.unwrap(),
+            recv(never) => unreachable!(),
+        }
+        assert_eq!(h.join().unwrap(), 42);
+    });
 }
 
 #[test]
@@ -107,20 +119,19 @@ fn select_location_is_the_macro_call_site() {
 
 #[test]
 fn send_arm_to_a_channel_without_receivers_is_ready_with_the_value_back() {
-    sim::run(&Config::default(), || {
+    common::both(|| {
         let (tx, rx) = chan::unbuffered::<String>();
         drop(rx);
         let back = select! {
             send(tx, "lost?".to_string()) -> r => r.unwrap_err().0,
         };
         assert_eq!(back, "lost?");
-    })
-    .unwrap();
+    });
 }
 
 #[test]
 fn closed_channel_receive_arm_is_ready_and_says_closed() {
-    sim::run(&Config::default(), || {
+    common::both(|| {
         let (tx, rx) = chan::unbuffered::<u8>();
         drop(tx);
         let closed = select! {
@@ -128,15 +139,14 @@ fn closed_channel_receive_arm_is_ready_and_says_closed() {
             default => false,
         };
         assert!(closed);
-    })
-    .unwrap();
+    });
 }
 
 #[test]
 fn a_select_never_pairs_with_itself_on_one_channel() {
     // Two threads each offer to send and to receive on the same unbuffered channel: they
     // must pair with each other (one sends, the other receives), never with themselves.
-    sim::explore(&Config::default(), 300, || {
+    common::explore_both(300, || {
         let (tx, rx) = chan::unbuffered::<u32>();
         let (tx2, rx2) = (tx.clone(), rx.clone());
         let other = go(move || {
@@ -151,13 +161,12 @@ fn a_select_never_pairs_with_itself_on_one_channel() {
         };
         let theirs = other.join().unwrap();
         assert_ne!(mine, theirs);
-    })
-    .unwrap_or_else(|report| panic!("{report}"));
+    });
 }
 
 #[test]
 fn the_same_channel_twice_in_one_select_is_locked_once() {
-    sim::run(&Config::default(), || {
+    common::both(|| {
         let (tx, rx) = chan::bounded(2);
         tx.send(1).unwrap();
         let got = select! {
@@ -166,15 +175,14 @@ fn the_same_channel_twice_in_one_select_is_locked_once() {
             send(tx, 9) => 0,
         };
         assert!(got == 1 || got == 101 || got == 0);
-    })
-    .unwrap();
+    });
 }
 
 #[test]
 fn losing_arms_withdraw_their_waiters() {
     // After a blocked select returns through arm a, its waiter on b must be gone: a later
     // send on b must go to the real receiver, not vanish into the finished select.
-    sim::explore(&Config::default(), 200, || {
+    common::explore_both(200, || {
         let (a_tx, a) = chan::unbuffered::<u8>();
         let (b_tx, b) = chan::unbuffered::<u8>();
         let b_later = b.clone();
@@ -190,8 +198,7 @@ fn losing_arms_withdraw_their_waiters() {
         b2_tx.send(7).unwrap();
         assert_eq!(done.join().unwrap(), 7);
         drop(b_tx);
-    })
-    .unwrap_or_else(|report| panic!("{report}"));
+    });
 }
 
 #[test]
@@ -261,7 +268,7 @@ fn select_choices_replay_from_the_token() {
 
 #[test]
 fn a_losing_send_arm_gives_up_its_value_when_the_select_returns() {
-    sim::run(&Config::default(), || {
+    common::both(|| {
         let payload = std::sync::Arc::new(());
         let (tx, _rx) = chan::unbuffered::<std::sync::Arc<()>>();
         let (wake_tx, wake) = chan::unbuffered::<()>();
@@ -272,6 +279,5 @@ fn a_losing_send_arm_gives_up_its_value_when_the_select_returns() {
         }
         waker.join().unwrap();
         assert_eq!(std::sync::Arc::strong_count(&payload), 1, "the unsent value is still queued");
-    })
-    .unwrap();
+    });
 }

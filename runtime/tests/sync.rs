@@ -1,4 +1,8 @@
 //! `sync`: mutual exclusion, lock cycles, RwLock's writer preference, WaitGroup and Once.
+//!
+//! Both executors ([`common`]), except lock-cycle reports (sim only) and orders set up by sleeps.
+
+mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,7 +10,7 @@ use std::time::Duration;
 use gort::diag::Failure;
 use gort::sim::{self, Config};
 use gort::sync::{Mutex, Once, RwLock, WaitGroup};
-use gort::{go, sched, time};
+use gort::{go, par, sched, time};
 
 fn lock_cycle(report: &gort::diag::Report<impl std::fmt::Debug>) -> Vec<String> {
     match report.failure() {
@@ -17,7 +21,7 @@ fn lock_cycle(report: &gort::diag::Report<impl std::fmt::Debug>) -> Vec<String> 
 
 #[test]
 fn mutex_makes_increments_atomic_under_every_schedule() {
-    sim::explore(&Config::default(), 300, || {
+    common::explore_both(300, || {
         let n = Arc::new(Mutex::new(0));
         let hs: Vec<_> = (0..3)
             .map(|_| {
@@ -34,8 +38,7 @@ fn mutex_makes_increments_atomic_under_every_schedule() {
             .collect();
         hs.into_iter().for_each(|h| h.join().unwrap());
         assert_eq!(*n.lock(), 9);
-    })
-    .unwrap_or_else(|report| panic!("{report}"));
+    });
 }
 
 #[test]
@@ -146,11 +149,16 @@ fn waitgroup_negative_counter_panics_like_go() {
         Some(Failure::Panic(p)) => assert_eq!(p.message, "sync: negative WaitGroup counter"),
         other => panic!("{other:?}"),
     }
+    let err = par::run(&common::par_config(), || WaitGroup::new().done()).unwrap_err();
+    match err.failure() {
+        Failure::Panic(p) => assert_eq!(p.message, "sync: negative WaitGroup counter"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
 fn waitgroup_wait_sees_every_worker_done_under_every_schedule() {
-    sim::explore(&Config::default(), 300, || {
+    common::explore_both(300, || {
         let wg = WaitGroup::new();
         let seen = Arc::new(Mutex::new(0));
         for _ in 0..3 {
@@ -159,27 +167,31 @@ fn waitgroup_wait_sees_every_worker_done_under_every_schedule() {
         }
         wg.wait();
         assert_eq!(*seen.lock(), 3);
-    })
-    .unwrap_or_else(|report| panic!("{report}"));
+    });
 }
 
 #[test]
 fn missing_done_is_a_deadlock_naming_the_waitgroup() {
-    let report = sim::run(&Config::default(), || {
+    let program = || {
         let wg = WaitGroup::new();
         wg.add(2);
         let wg2 = wg.clone();
         go(move || wg2.done()).join().unwrap();
         wg.wait();
-    });
+    };
+    let report = sim::run(&Config::default(), program);
     assert_eq!(report.failure(), Some(&Failure::Deadlock));
     let text = report.to_string();
     assert!(text.contains("waiting for sync.WaitGroup"), "{text}");
+    // The parallel executor names the operation, not the object.
+    let err = par::run(&common::par_config(), program).unwrap_err();
+    assert_eq!(err.failure(), &Failure::Deadlock);
+    assert!(err.to_string().contains("WaitGroup"), "{err}");
 }
 
 #[test]
 fn once_runs_once_and_a_panic_counts_as_done() {
-    sim::explore(&Config::default(), 200, || {
+    common::explore_both(200, || {
         let once = Arc::new(Once::new());
         let calls = Arc::new(Mutex::new(0));
         let hs: Vec<_> = (0..3)
@@ -199,18 +211,20 @@ fn once_runs_once_and_a_panic_counts_as_done() {
         assert_eq!(failed, 1, "exactly the thread that ran the function panics");
         assert!(once.is_completed());
         assert_eq!(*calls.lock(), 1);
-    })
-    .unwrap_or_else(|report| panic!("{report}"));
+    });
 }
 
 #[test]
 fn mains_own_panic_is_reported_when_it_unwinds_past_a_panicked_threads_handle() {
-    let report = sim::run(&Config::default(), || {
+    let program = || {
         let wg = WaitGroup::new();
         let _task = wg.go(|| panic!("task failed"));
         wg.wait();
         panic!("check in main failed");
-    });
+    };
+    let report = sim::run(&Config::default(), program);
     let text = report.to_string();
     assert!(text.contains("check in main failed"), "{text}");
+    let err = par::run(&common::par_config(), program).unwrap_err();
+    assert!(err.to_string().contains("check in main failed"), "{err}");
 }

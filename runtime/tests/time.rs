@@ -1,4 +1,6 @@
 //! Virtual time: sleeping, simulated CPU work on virtual processors, timer ties, `Instant`.
+//!
+//! Sim only: virtual time is what these check; the real clock's timers are in `tests/par.rs`.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};

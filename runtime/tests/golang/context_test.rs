@@ -7,10 +7,12 @@
 //! child's and its parent's), and that values are found through any stack of layers with the
 //! nearest one winning. Deviations: values are keyed by type, so Go's distinct keys become
 //! distinct newtypes and a `nil` value becomes `None` inside one; timing assertions are exact
-//! (the virtual time at which a context finishes equals its deadline) because time is
-//! virtual, and "should have timed out by now" guards become `time::after` arms that fail the
-//! test; `Context` is a concrete type, so Go's `otherContext` wrapper (a foreign `Context`
-//! implementation around a native one) is dropped and the native context is used directly;
+//! (the virtual time at which a context finishes equals its deadline) under the deterministic
+//! executor, and bounded (never early, at most [`SLACK`](crate::SLACK) late) on the parallel
+//! one's real clock, where the waits are shortened ([`Clock::pick`]); "should have timed out
+//! by now" guards become `time::after` arms that fail the test; `Context` is a concrete
+//! type, so Go's `otherContext` wrapper (a foreign `Context` implementation around a native
+//! one) is dropped and the native context is used directly;
 //! there is no `String` method, so the `fmt.Sprint(ctx)` checks are dropped; a
 //! `CancelHandle` cancels when dropped, so every `c, _ := WithCancel(..)` binds the handle
 //! (`_cancel`) to keep the context live; the random layer stacks of `TestLayers*` come from
@@ -45,17 +47,25 @@ use std::error::Error;
 use std::time::Duration;
 
 use gort::context::{self, CancelHandle, Context, ContextError};
+use gort::par;
 use gort::sim::{self, Config};
 use gort::sync::WaitGroup;
 use gort::{chan, go, select, time};
+
+use crate::Clock;
 
 /// Go's `shortDuration`: a deadline the test waits for.
 const SHORT: Duration = Duration::from_millis(1);
 /// Go's `veryLongDuration`: a deadline no test reaches.
 const VERY_LONG: Duration = Duration::from_secs(1000 * 3600);
 /// Go's `quiescent`: how long to wait for something that should already have happened
-/// (within the run's default virtual-time limit, unlike [`VERY_LONG`]).
+/// (within the run's default virtual-time limit, unlike [`VERY_LONG`]). Only a failing test
+/// waits this long on the real clock.
 const GUARD: Duration = Duration::from_secs(60);
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
 
 /// Whether `ctx.done()` is ready now, without blocking.
 fn is_done(ctx: &Context) -> bool {
@@ -84,14 +94,14 @@ fn assert_finished(ctx: &Context, name: &str, want: ContextError) {
 fn background() {
     #[derive(Debug)]
     struct Key;
-    crate::conform(|| {
+    crate::conform_timed(|clock| {
         let c = Context::background();
         assert_live(&c, "background");
         assert_eq!(c.deadline(), None);
         assert!(c.value::<Key>().is_none());
         // A clone is the same context: still never done, even after time passes.
         let c2 = c.clone();
-        time::sleep(GUARD);
+        time::sleep(clock.pick(GUARD, ms(20)));
         assert_live(&c2, "background clone");
     });
 }
@@ -117,7 +127,7 @@ struct StrKey(&'static str);
 
 #[test]
 fn parent_finishes_child() {
-    crate::conform(|| {
+    crate::conform_timed(|clock| {
         // parent -> cancel_child; parent -> value_child -> timer_child
         let (parent, cancel) = context::with_cancel(&Context::background());
         let (cancel_child, _stop1) = context::with_cancel(&parent);
@@ -138,7 +148,7 @@ fn parent_finishes_child() {
             tc.done().recv().unwrap_err();
             (time::now(), tc.err())
         });
-        time::sleep(Duration::from_secs(1));
+        time::sleep(clock.pick(Duration::from_secs(1), ms(5))); // the watcher blocks
         let t_cancel = time::now();
         cancel.cancel();
 
@@ -146,7 +156,9 @@ fn parent_finishes_child() {
         assert_finished(&cancel_child, "cancel_child", ContextError::Canceled);
         assert_finished(&value_child, "value_child", ContextError::Canceled);
         assert_finished(&timer_child, "timer_child", ContextError::Canceled);
-        assert_eq!(watcher.join().unwrap(), (t_cancel, Some(ContextError::Canceled)));
+        let (woke_at, err) = watcher.join().unwrap();
+        assert_eq!(err, Some(ContextError::Canceled));
+        clock.assert_at(woke_at, t_cancel, "the watcher woke at the cancel");
 
         // A context derived from a cancelled parent is cancelled from the start.
         let precancelled = context::with_value(&parent, StrKey("value"));
@@ -173,86 +185,112 @@ fn child_finishes_first() {
     });
 }
 
-/// Go's `testDeadline`, made exact: `c` must finish with `DeadlineExceeded` at exactly
-/// `want_at`, and within [`GUARD`].
+/// Go's `testDeadline`, made exact: `c` must finish with `DeadlineExceeded` at `want_at`
+/// (exactly, on the virtual clock), and within [`GUARD`].
 #[track_caller]
-fn expect_deadline(c: &Context, name: &str, want_at: time::Instant) {
+fn expect_deadline(clock: Clock, c: &Context, name: &str, want_at: time::Instant) {
     let guard = time::after(GUARD);
     select! {
         recv(guard) => panic!("{name}: context not timed out after {GUARD:?}"),
         recv(c.done()) => {}
     }
     assert_eq!(c.err(), Some(ContextError::DeadlineExceeded), "{name}: err()");
-    assert_eq!(time::now(), want_at, "{name}: finished at the wrong time");
+    clock.assert_at(time::now(), want_at, &format!("{name}: finished at the wrong time"));
+}
+
+/// Asserts that `c`'s deadline is `want`: exactly on the virtual clock; on the real one, a
+/// deadline computed from `time::now()` a little after `want` was is a little later.
+#[track_caller]
+fn assert_deadline(clock: Clock, c: &Context, want: time::Instant, name: &str) {
+    let got = c.deadline().unwrap_or_else(|| panic!("{name}: no deadline"));
+    clock.assert_at(got, want, &format!("{name}.deadline()"));
+}
+
+/// Asserts that a timer context whose deadline is `deadline` is still live: on the real
+/// clock, unless the deadline has passed meanwhile (checked after looking, so a context
+/// that finished early still fails).
+#[track_caller]
+fn assert_live_before(clock: Clock, ctx: &Context, deadline: time::Instant, name: &str) {
+    if clock.exact() {
+        return assert_live(ctx, name);
+    }
+    let done = is_done(ctx);
+    assert!(!done || time::now() >= deadline, "{name} finished before its deadline {deadline:?}");
 }
 
 #[test]
 fn deadline() {
-    crate::conform(|| {
+    crate::conform_timed(|clock| {
         let bg = Context::background();
 
         let d = time::now() + SHORT;
         let (c, _c1) = context::with_deadline(&bg, d);
         assert_eq!(c.deadline(), Some(d));
-        expect_deadline(&c, "WithDeadline", d);
+        expect_deadline(clock, &c, "WithDeadline", d);
 
         // A later deadline under an earlier one: the parent's wins.
         let d = time::now() + SHORT;
         let (p, _c2) = context::with_deadline(&bg, d);
         let (c, _c3) = context::with_deadline(&p, time::now() + VERY_LONG);
         assert_eq!(c.deadline(), Some(d));
-        expect_deadline(&c, "WithDeadline+WithDeadline", d);
+        expect_deadline(clock, &c, "WithDeadline+WithDeadline", d);
 
         // An instant already past: done at once, no time passes.
         let past = time::now();
         time::sleep(SHORT);
         let now = time::now();
         let (c, _c4) = context::with_deadline(&bg, past);
-        expect_deadline(&c, "WithDeadline+inthepast", now);
+        expect_deadline(clock, &c, "WithDeadline+inthepast", now);
 
         let now = time::now();
         let (c, _c5) = context::with_deadline(&bg, now);
-        expect_deadline(&c, "WithDeadline+now", now);
+        expect_deadline(clock, &c, "WithDeadline+now", now);
     });
 }
 
 #[test]
 fn timeout() {
-    crate::conform(|| {
+    crate::conform_timed(|clock| {
         let bg = Context::background();
 
         let t0 = time::now();
         let (c, _c1) = context::with_timeout(&bg, SHORT);
-        assert_eq!(c.deadline(), Some(t0 + SHORT));
-        expect_deadline(&c, "WithTimeout", t0 + SHORT);
+        assert_deadline(clock, &c, t0 + SHORT, "WithTimeout");
+        expect_deadline(clock, &c, "WithTimeout", t0 + SHORT);
 
         let t0 = time::now();
         let (p, _c2) = context::with_timeout(&bg, SHORT);
         let (c, _c3) = context::with_timeout(&p, VERY_LONG);
-        assert_eq!(c.deadline(), Some(t0 + SHORT));
-        expect_deadline(&c, "WithTimeout+WithTimeout", t0 + SHORT);
+        assert_eq!(c.deadline(), p.deadline(), "the parent's deadline wins");
+        assert_deadline(clock, &c, t0 + SHORT, "WithTimeout+WithTimeout");
+        expect_deadline(clock, &c, "WithTimeout+WithTimeout", t0 + SHORT);
 
         // Beyond upstream: an earlier child deadline fires first and leaves the parent live.
+        let (child_d, parent_d) = (
+            clock.pick(Duration::from_secs(1), ms(20)),
+            clock.pick(Duration::from_secs(2), ms(40)),
+        );
         let t0 = time::now();
-        let (p, _c4) = context::with_timeout(&bg, Duration::from_secs(2));
-        let (c, _c5) = context::with_timeout(&p, Duration::from_secs(1));
-        expect_deadline(&c, "child before parent", t0 + Duration::from_secs(1));
-        assert_live(&p, "parent");
-        expect_deadline(&p, "parent after child", t0 + Duration::from_secs(2));
+        let (p, _c4) = context::with_timeout(&bg, parent_d);
+        let (c, _c5) = context::with_timeout(&p, child_d);
+        expect_deadline(clock, &c, "child before parent", t0 + child_d);
+        assert_live_before(clock, &p, p.deadline().unwrap(), "parent");
+        expect_deadline(clock, &p, "parent after child", t0 + parent_d);
     });
 }
 
 #[test]
 fn canceled_timeout() {
-    crate::conform(|| {
+    crate::conform_timed(|clock| {
         let t0 = time::now();
-        let (p, _stop) = context::with_timeout(&Context::background(), Duration::from_secs(1));
+        let d = clock.pick(Duration::from_secs(1), ms(20));
+        let (p, _stop) = context::with_timeout(&Context::background(), d);
         let (c, cancel) = context::with_timeout(&p, VERY_LONG);
         cancel.cancel(); // synchronous
         assert_finished(&c, "c", ContextError::Canceled);
-        assert_live(&p, "parent");
+        assert_live_before(clock, &p, p.deadline().unwrap(), "parent");
         // Beyond upstream: the parent still times out on time, and the child's reason sticks.
-        expect_deadline(&p, "parent", t0 + Duration::from_secs(1));
+        expect_deadline(clock, &p, "parent", t0 + d);
         assert_finished(&c, "c", ContextError::Canceled);
     });
 }
@@ -323,7 +361,7 @@ fn cancel_tree(min: usize) -> Vec<(Context, CancelHandle)> {
 
 #[test]
 fn simultaneous_cancels() {
-    crate::conform(|| {
+    crate::conform_timed(|clock| {
         let t0 = time::now();
         let (contexts, cancels): (Vec<Context>, Vec<CancelHandle>) =
             cancel_tree(100).into_iter().unzip();
@@ -358,7 +396,7 @@ fn simultaneous_cancels() {
                 panic!("timed out waiting for the cancels")
             }
         }
-        assert_eq!(time::now(), t0, "cancellation took virtual time");
+        clock.assert_at(time::now(), t0, "cancellation took virtual time");
         closer.join().unwrap();
         cancellers.into_iter().for_each(|h| h.join().unwrap());
     });
@@ -425,7 +463,7 @@ impl Rng {
 
 /// Go's `testLayers`: a random stack of at least `MIN_LAYERS` value, cancel and timer
 /// layers, then either a random layer's cancel or a wait for the timers.
-fn layers(seed: u64, test_timeout: bool) {
+fn layers(clock: Clock, seed: u64, test_timeout: bool) {
     const MIN_LAYERS: usize = 30;
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let t0 = time::now();
@@ -467,14 +505,15 @@ fn layers(seed: u64, test_timeout: bool) {
         }
     };
     assert!(test_timeout || !is_done(&ctx), "seed={seed}: ctx should not be cancelled yet");
-    assert_eq!(ctx.deadline(), Some(t0 + timer), "seed={seed}");
+    assert_deadline(clock, &ctx, t0 + timer, &format!("seed={seed}: ctx"));
     check_values("before cancel");
     if test_timeout {
         select! {
             recv(ctx.done()) => {}
             recv(time::after(GUARD)) => panic!("seed={seed}: ctx should have timed out"),
         }
-        assert_eq!(time::now(), t0 + SHORT, "seed={seed}: timed out at the wrong time");
+        let what = format!("seed={seed}: timed out at the wrong time");
+        clock.assert_at(time::now(), t0 + SHORT, &what);
         assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded), "seed={seed}");
         check_values("after timeout");
     } else {
@@ -493,20 +532,20 @@ fn layers(seed: u64, test_timeout: bool) {
 #[test]
 fn layers_cancel() {
     for seed in 0..8 {
-        crate::conform_n(50, move || layers(seed, false));
+        crate::conform_timed_n(50, move |clock| layers(clock, seed, false));
     }
 }
 
 #[test]
 fn layers_timeout() {
     for seed in 0..8 {
-        crate::conform_n(50, move || layers(seed, true));
+        crate::conform_timed_n(50, move |clock| layers(clock, seed, true));
     }
 }
 
 #[test]
 fn with_cancel_canceled_parent() {
-    crate::conform(|| {
+    crate::conform_timed(|clock| {
         let (parent, pcancel) = context::with_cancel(&Context::background());
         pcancel.cancel();
         let (c, _cancel) = context::with_cancel(&parent);
@@ -518,20 +557,23 @@ fn with_cancel_canceled_parent() {
         // The same for a timer child: cancelled, not timed out, and no time passes.
         let (t, _cancel2) = context::with_timeout(&parent, SHORT);
         assert_finished(&t, "timer child", ContextError::Canceled);
-        assert_eq!(time::now().elapsed_since_start(), Duration::ZERO);
+        clock.assert_at(time::now(), time::Instant::default(), "no time passes");
     });
 }
 
 #[test]
 fn deadline_exceeded_is_an_error() {
     // Go checks for a `Timeout() bool` method; here the errors are `std::error::Error`s.
-    let report = sim::run(&Config::default(), || {
+    let program = || {
         let (ctx, _cancel) = context::with_timeout(&Context::background(), SHORT);
         ctx.done().recv().unwrap_err();
         let err: Box<dyn Error + Send + Sync> = Box::new(ctx.err().unwrap());
         (err.to_string(), err.source().is_none())
-    });
-    assert_eq!(report.unwrap(), ("context deadline exceeded".to_string(), true));
+    };
+    let want = ("context deadline exceeded".to_string(), true);
+    assert_eq!(sim::run(&Config::default(), program).unwrap(), want);
+    let config = par::Config::default().with_processors(2);
+    assert_eq!(par::run(&config, program).unwrap_or_else(|e| panic!("{e}")), want);
     let canceled: &dyn Error = &ContextError::Canceled;
     assert_eq!(canceled.to_string(), "context canceled");
 }

@@ -9,8 +9,8 @@
 //! (dropping its `Sender`s), and the closer by dropping the shared channel's last `Sender`.
 //! It also checks that no value went missing. `GOMAXPROCS(2)` has no counterpart: the
 //! executor interleaves the threads at every channel operation instead. The Go program's
-//! 100,000 iterations run under two schedules (one random, one PCT); the usual 200
-//! schedules run [`ITERATIONS`] each.
+//! 100,000 iterations run under two schedules (one random, one PCT) and on the parallel
+//! executor; the usual 200 schedules run [`ITERATIONS`] each.
 
 use std::collections::HashSet;
 
@@ -87,4 +87,5 @@ fn no_double_send_go_sized() {
     if let Err(report) = sim::explore(&config, 2, || double_select(GO_ITERATIONS)) {
         panic!("{report}");
     }
+    crate::on_parallel(|| double_select(GO_ITERATIONS));
 }

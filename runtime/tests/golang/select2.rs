@@ -61,6 +61,7 @@ fn selects_leave_no_waiters() {
     crate::conform(|| selects(2, SELECTS));
 }
 
+/// Sim-only: it counts the objects and threads in the deterministic executor's trace.
 #[test]
 fn second_batch_registers_nothing_new() {
     let config = Config::default().with_max_steps(10_000_000);

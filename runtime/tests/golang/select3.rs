@@ -25,6 +25,9 @@
 //! * A function that blocks forever is left behind, as in Go, so the runs allow leaked
 //!   threads; a second test checks that the threads left at the end are exactly the ones of
 //!   the cases that must block.
+//! * On the parallel executor (a third test), the timers are real: a function that must not
+//!   block returns within [`SLACK`](crate::SLACK), and the threads left blocked are unwound
+//!   when main returns.
 
 use std::time::Duration;
 
@@ -32,6 +35,8 @@ use gort::chan::{self, Receiver, RecvError, Sender, TryRecvError};
 use gort::sched::Builder;
 use gort::sim::{self, Config, Strategy};
 use gort::{go, select, time};
+
+use crate::Clock;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Verdict {
@@ -76,6 +81,7 @@ fn unreceived() -> Sender<i32> {
 /// Runs `f` in a thread named `name` and checks it blocks or returns as `expect`ed. Pushes
 /// `name` onto `blocked` if it must block: that thread is left behind.
 fn test_block(
+    clock: Clock,
     blocked: &mut Vec<&'static str>,
     name: &'static str,
     expect: Verdict,
@@ -112,7 +118,8 @@ fn test_block(
     match expect {
         Verdict::Blocks => blocked.push(name),
         Verdict::Returns => {
-            assert_eq!(waited, Duration::ZERO, "{name}: returned, but only after {waited:?}");
+            let what = format!("{name}: returned, but only after {waited:?}");
+            clock.assert_at(start + waited, start, &what);
             runner.join().unwrap();
         }
     }
@@ -126,7 +133,7 @@ fn test_panic(name: &str, panics: bool, f: impl FnOnce() + Send + 'static) {
 
 /// The Go program's cases, in its order. Returns the names of the cases whose thread is
 /// left blocked.
-fn cases() -> Vec<&'static str> {
+fn cases(clock: Clock) -> Vec<&'static str> {
     use Verdict::{Blocks, Returns};
     const ASYNC: usize = 1;
     let mut blocked = Vec::new();
@@ -134,9 +141,9 @@ fn cases() -> Vec<&'static str> {
 
     // Operations on a nil channel block.
     let nil = Nil::new();
-    test_block(b, "nil send", Blocks, move || nil.tx().send(7).unwrap());
+    test_block(clock, b, "nil send", Blocks, move || nil.tx().send(7).unwrap());
     let nil = Nil::new();
-    test_block(b, "nil recv", Blocks, move || {
+    test_block(clock, b, "nil recv", Blocks, move || {
         nil.rx().recv().unwrap();
     });
 
@@ -157,14 +164,14 @@ fn cases() -> Vec<&'static str> {
     });
 
     // A send into free buffer space returns.
-    test_block(b, "buffered send", Returns, || {
+    test_block(clock, b, "buffered send", Returns, || {
         let (tx, _rx) = chan::bounded(ASYNC);
         tx.send(7).unwrap();
     });
 
     // Receiving from a closed channel returns, every time.
     let closedch = closed();
-    test_block(b, "closed recv", Returns, move || {
+    test_block(clock, b, "closed recv", Returns, move || {
         for _ in 0..10 {
             assert_eq!(closedch.recv(), Err(RecvError));
             assert_eq!(closedch.try_recv(), Err(TryRecvError::Disconnected));
@@ -176,29 +183,29 @@ fn cases() -> Vec<&'static str> {
     test_panic("send, no receiver", true, move || tx.send(7).unwrap());
 
     // Receiving from a channel nobody sends on blocks.
-    test_block(b, "recv, no sender", Blocks, || {
+    test_block(clock, b, "recv, no sender", Blocks, || {
         let (_tx, rx) = chan::unbuffered::<i32>();
         rx.recv().unwrap();
     });
 
     // An empty select blocks.
-    test_block(b, "empty select", Blocks, || select! {});
+    test_block(clock, b, "empty select", Blocks, || select! {});
 
     // A select over nil channels only blocks.
     let nil = Nil::new();
-    test_block(b, "select nil recv", Blocks, move || {
+    test_block(clock, b, "select nil recv", Blocks, move || {
         select! {
             recv(nil.rx()) => unreachable!(),
         }
     });
     let nil = Nil::new();
-    test_block(b, "select nil send", Blocks, move || {
+    test_block(clock, b, "select nil send", Blocks, move || {
         select! {
             send(nil.tx(), 7) => unreachable!(),
         }
     });
     let (nil_a, nil_b) = (Nil::new(), Nil::new());
-    test_block(b, "select nil recv, nil send", Blocks, move || {
+    test_block(clock, b, "select nil recv, nil send", Blocks, move || {
         select! {
             recv(nil_a.rx()) => unreachable!(),
             send(nil_b.tx(), 7) => unreachable!(),
@@ -206,7 +213,7 @@ fn cases() -> Vec<&'static str> {
     });
 
     // A select over channels that are not ready blocks.
-    test_block(b, "select recv, no sender", Blocks, || {
+    test_block(clock, b, "select recv, no sender", Blocks, || {
         let (_tx, rx) = chan::unbuffered::<i32>();
         select! {
             recv(rx) => unreachable!(),
@@ -214,16 +221,16 @@ fn cases() -> Vec<&'static str> {
     });
 
     // A select with a default does not block.
-    test_block(b, "select default", Returns, || select! { default => {} });
+    test_block(clock, b, "select default", Returns, || select! { default => {} });
     let nil = Nil::new();
-    test_block(b, "select nil recv, default", Returns, move || {
+    test_block(clock, b, "select nil recv, default", Returns, move || {
         select! {
             recv(nil.rx()) => unreachable!(),
             default => {}
         }
     });
     let nil = Nil::new();
-    test_block(b, "select nil send, default", Returns, move || {
+    test_block(clock, b, "select nil send, default", Returns, move || {
         select! {
             send(nil.tx(), 7) => unreachable!(),
             default => {}
@@ -231,14 +238,14 @@ fn cases() -> Vec<&'static str> {
     });
 
     // A select with a ready channel does not block.
-    test_block(b, "select buffered send", Returns, || {
+    test_block(clock, b, "select buffered send", Returns, || {
         let (tx, _rx) = chan::bounded(ASYNC);
         select! {
             send(tx, 7) -> r => r.unwrap(),
             default => unreachable!(),
         }
     });
-    test_block(b, "select buffered recv", Returns, || {
+    test_block(clock, b, "select buffered recv", Returns, || {
         let (tx, rx) = chan::bounded(ASYNC);
         tx.send(7).unwrap();
         select! {
@@ -249,15 +256,15 @@ fn cases() -> Vec<&'static str> {
 
     // A select on a closed channel acts like the plain operation.
     let closedch = closed();
-    test_block(b, "select closed recv", Returns, move || select! { recv(closedch) => {} });
+    test_block(clock, b, "select closed recv", Returns, move || select! { recv(closedch) => {} });
     let closedch = closed();
-    test_block(b, "select closed recv, value", Returns, move || {
+    test_block(clock, b, "select closed recv, value", Returns, move || {
         select! {
             recv(closedch) -> x => assert_eq!(x, Err(RecvError)),
         }
     });
     let closedch = closed();
-    test_block(b, "select closed recv, value and ok", Returns, move || {
+    test_block(clock, b, "select closed recv, value and ok", Returns, move || {
         select! {
             recv(closedch) -> x => {
                 let (x, ok) = match x {
@@ -276,7 +283,7 @@ fn cases() -> Vec<&'static str> {
     });
 
     // A select must not pair its own send with its own receive.
-    test_block(b, "select send and recv, same channel", Blocks, || {
+    test_block(clock, b, "select send and recv, same channel", Blocks, || {
         let (tx, rx) = chan::unbuffered();
         select! {
             send(tx, 1) => unreachable!(),
@@ -290,11 +297,13 @@ fn cases() -> Vec<&'static str> {
 #[test]
 fn blocking_and_panicking_cases() {
     let config = Config::default().with_fail_on_leak(false);
-    if let Err(report) = sim::explore(&config, crate::SCHEDULES, cases) {
+    if let Err(report) = sim::explore(&config, crate::SCHEDULES, || cases(Clock::Virtual)) {
         panic!("{report}");
     }
 }
 
+/// Sim-only: the deterministic executor reports leaked threads (the parallel one unwinds
+/// them when main returns, as Go's program exit does).
 #[test]
 fn only_the_blocking_cases_are_left_behind() {
     for seed in 0..20 {
@@ -304,7 +313,7 @@ fn only_the_blocking_cases_are_left_behind() {
         };
         let config =
             Config::default().with_fail_on_leak(false).with_seed(seed).with_strategy(strategy);
-        let report = sim::run(&config, cases);
+        let report = sim::run(&config, || cases(Clock::Virtual));
         assert!(report.is_ok(), "{report}");
         let mut left: Vec<&str> = report.leaked().map(|t| t.label.name().unwrap()).collect();
         let mut want = report.value().unwrap().clone();
@@ -313,4 +322,9 @@ fn only_the_blocking_cases_are_left_behind() {
         assert_eq!(left, want, "seed {seed}");
         assert_eq!(want.len(), 9);
     }
+}
+
+#[test]
+fn cases_on_the_parallel_executor() {
+    crate::on_parallel(|| assert_eq!(cases(Clock::Real).len(), 9));
 }

@@ -32,6 +32,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use gort::chan;
 use gort::diag::Failure;
+use gort::par;
 use gort::sim::{self, Config};
 use gort::sync::WaitGroup;
 use gort::{go, select};
@@ -86,27 +87,34 @@ fn wait_group() {
 }
 
 fn expect_negative_counter_panic<T: std::fmt::Debug>(report: &gort::diag::Report<T>) {
-    match report.failure() {
-        Some(Failure::Panic(p)) => {
-            assert_eq!(p.message, "sync: negative WaitGroup counter", "{report}");
-            assert!(p.location.as_deref().is_some_and(|l| l.contains(".rs:")), "{report}");
+    expect_negative_counter_failure(report.failure().expect("the run failed"), report);
+}
+
+/// The same, for either executor's failure (`shown` is the whole report or error).
+fn expect_negative_counter_failure(failure: &Failure, shown: &dyn std::fmt::Display) {
+    match failure {
+        Failure::Panic(p) => {
+            assert_eq!(p.message, "sync: negative WaitGroup counter", "{shown}");
+            assert!(p.location.as_deref().is_some_and(|l| l.contains(".rs:")), "{shown}");
         }
-        other => panic!("expected the negative-counter panic, got {other:?}\n{report}"),
+        other => panic!("expected the negative-counter panic, got {other:?}\n{shown}"),
     }
 }
 
 #[test]
 fn wait_group_misuse() {
     let reached = Arc::new(AtomicBool::new(false));
-    let r = reached.clone();
-    let report = sim::run(&Config::default(), move || {
+    let program = || {
         let wg = WaitGroup::new();
         wg.add(1);
         wg.done();
         wg.done(); // Go's wg.Add(-1) after the counter reached zero
-        r.store(true, Ordering::SeqCst);
-    });
+        reached.store(true, Ordering::SeqCst);
+    };
+    let report = sim::run(&Config::default(), program);
     expect_negative_counter_panic(&report);
+    let err = par::run(&par::Config::default().with_processors(2), program).unwrap_err();
+    expect_negative_counter_failure(err.failure(), &err);
     assert!(!reached.load(Ordering::SeqCst), "the extra done did not panic");
 }
 
@@ -125,12 +133,14 @@ fn wait_group_misuse_in_a_goroutine_panics_that_goroutine() {
         assert_eq!(err.message(), "sync: negative WaitGroup counter");
     });
     // Left unjoined, the same panic fails the run.
-    let report = sim::run(&Config::default(), || {
+    let program = || {
         let wg = WaitGroup::new();
         let _h = go(move || wg.done());
         gort::time::sleep(std::time::Duration::from_millis(1)); // the goroutine runs first
-    });
-    expect_negative_counter_panic(&report);
+    };
+    expect_negative_counter_panic(&sim::run(&Config::default(), program));
+    let err = par::run(&par::Config::default().with_processors(2), program).unwrap_err();
+    expect_negative_counter_failure(err.failure(), &err);
 }
 
 #[test]
