@@ -394,7 +394,7 @@ fn nested_message(f: impl FnOnce()) -> String {
 
 /// par BUG: `sim::run` on a carrier of the parallel executor runs instead of panicking.
 #[test]
-#[ignore = "par BUG: sim::run does not check for a parallel run around it"]
+
 fn a_sim_run_inside_a_parallel_run_panics() {
     let message = common::on_par(|| {
         nested_message(|| drop(sim::run(&sim::Config::default(), || 1).into_result()))
@@ -458,7 +458,7 @@ fn a_foreign_object_panic_has_a_location() {
 
 /// par BUG: the parallel executor does not check that a channel belongs to its run.
 #[test]
-#[ignore = "par BUG: a channel of another run is used without a panic"]
+
 fn a_channel_from_another_run_panics_on_the_parallel_executor() {
     let (tx, rx) = common::on_par(|| chan::bounded::<u32>(1));
     let err = par::run(&common::par_config(), move || {

@@ -165,10 +165,10 @@ impl Shared {
 pub(super) enum After {
     /// Park it (unless an unpark came in meanwhile).
     Park,
-    /// Queue it behind the others on the global queue (`yield_now`).
+    /// Queue it behind the others on the global queue (`yield_now`, or a preemption
+    /// request: on the local queue it would wait behind the carrier's `runnext` chain while
+    /// threads woken by timers, which arrive on the global queue, waited longer still).
     Yield,
-    /// Queue it on this carrier's queue (a preemption request).
-    Requeue,
 }
 
 /// One carrier: an OS thread, its queues, and the green thread it runs.
@@ -402,10 +402,6 @@ impl Carrier {
                     }
                 }
                 After::Yield => shared.push_global(t),
-                After::Requeue => {
-                    self.local.as_ref().expect("a carrier has a queue").push(t);
-                    shared.notify();
-                }
             },
         }
     }

@@ -467,7 +467,10 @@ where
             // SAFETY: no carrier runs any more, so nobody else owns `t`.
             if let Some(mut co) = unsafe { t.co() }.take() {
                 if co.started() && !co.done() {
+                    // Its destructors (a lock guard's unlock) ask who is running: this thread.
+                    *carrier.current.borrow_mut() = Some(t.clone());
                     co.force_unwind();
+                    carrier.current.borrow_mut().take();
                 }
                 drop(co.into_stack());
             }

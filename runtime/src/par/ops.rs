@@ -36,7 +36,12 @@ impl Carrier {
 
     /// A scheduling point: yields only if the monitor asked (the thread ran too long).
     #[inline]
-    pub(crate) fn point(&self) {
+    pub(crate) fn point(&self, object: Option<ObjRef>, at: &'static Location<'static>) {
+        if let Some(o) = object
+            && o.run != self.shared.run_id
+        {
+            foreign_object(o, at);
+        }
         if let Some(i) = self.index
             && self.shared.status[i].preempt.load(Relaxed)
         {
@@ -50,7 +55,7 @@ impl Carrier {
             return;
         }
         let me = self.me("a scheduling point");
-        self.suspend(&me, After::Requeue);
+        self.suspend(&me, After::Yield);
     }
 
     pub(crate) fn yield_now(&self) {
@@ -121,7 +126,7 @@ impl Carrier {
         // `go` is a scheduling point: honour a pending preemption request, so a loop that
         // spawns a million threads lets the others run (and is not reported as holding
         // its carrier).
-        self.point();
+        self.point(None, site);
         Ok(Thread { run: self.shared.run_id, id, name })
     }
 
@@ -260,4 +265,15 @@ impl Carrier {
         self.firing.set(None);
         fired
     }
+}
+
+#[cold]
+#[track_caller]
+fn foreign_object(o: ObjRef, at: &'static Location<'static>) -> ! {
+    panic!(
+        "gort: the object created at {} used at {at} belongs to another run; runtime objects \
+         cannot outlive the run that created them (create them inside the closure passed to \
+         par::run)",
+        o.created
+    )
 }

@@ -47,6 +47,8 @@ pub(super) struct Heap {
     heap: BinaryHeap<Reverse<Entry>>,
     seq: u64,
     next_id: u64,
+    /// Sleep wake-ups in the heap (always live: a sleeper waits for its own).
+    wakes: usize,
     /// Pending callback timers: id → current deadline. A heap entry whose id is missing or
     /// whose deadline differs was stopped or reset, and is skipped.
     callbacks: HashMap<u64, Instant>,
@@ -54,13 +56,17 @@ pub(super) struct Heap {
 
 impl Heap {
     fn push(&mut self, deadline: Instant, action: Action) {
+        if let Action::Wake(_) = action {
+            self.wakes += 1;
+        }
         self.seq += 1;
         self.heap.push(Reverse(Entry { deadline, seq: self.seq, action }));
     }
 
-    /// Whether anything can still fire.
+    /// Whether anything can still fire: a sleep, or a callback not stopped since (entries
+    /// of stopped or reset callbacks stay in the heap until their deadline, but are dead).
     pub(super) fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.wakes == 0 && self.callbacks.is_empty()
     }
 
     /// The earliest deadline.
@@ -73,6 +79,9 @@ impl Heap {
         let mut out = Vec::new();
         while self.heap.peek().is_some_and(|Reverse(e)| e.deadline <= now) {
             let Reverse(e) = self.heap.pop().expect("peeked");
+            if let Action::Wake(_) = e.action {
+                self.wakes -= 1;
+            }
             if let Action::Callback { id, .. } = &e.action {
                 if self.callbacks.get(id) != Some(&e.deadline) {
                     continue; // stopped or reset since

@@ -50,7 +50,7 @@ pub(crate) fn outside_run_message(what: &str) -> String {
 #[inline]
 pub(crate) fn point(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
     if exec::try_with(|sim| sim.point(op, object, at)).is_none() {
-        carrier(op_name(op)).point();
+        carrier(op_name(op)).point(object, at);
     }
 }
 

@@ -180,7 +180,7 @@ pub(crate) fn execute<T, F>(
 where
     F: FnOnce() -> T,
 {
-    if super::exec::try_with(|_| ()).is_some() {
+    if super::exec::try_with(|_| ()).is_some() || crate::par::current().is_some() {
         panic!(
             "gort: sim::run was called inside a run; runs do not nest (spawn a green thread \
              with go() instead)"
