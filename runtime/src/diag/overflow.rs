@@ -48,15 +48,27 @@ impl Running {
         token: &str,
     ) -> Running {
         let name = label.name.as_deref().unwrap_or("");
+        Running::for_thread(label.id, name, label.spawn_site, stack_size, guard_lo, token)
+    }
+
+    /// As [`Running::new`], from the label's parts.
+    pub(crate) fn for_thread(
+        id: crate::sched::ThreadId,
+        name: &str,
+        site: &'static Location<'static>,
+        stack_size: usize,
+        guard_lo: usize,
+        token: &str,
+    ) -> Running {
         Running {
             // Accept faults up to 64 KiB below the guard too: a frame larger than a page
             // whose probe skipped past it.
             guard_lo: guard_lo.saturating_sub(64 * 1024),
             guard_hi: stack::guard_hi(guard_lo),
             stack_size,
-            thread: label.id.as_u64(),
+            thread: id.as_u64(),
             name: (name.as_ptr(), name.len()),
-            site: label.spawn_site,
+            site,
             token: (token.as_ptr(), token.len()),
         }
     }

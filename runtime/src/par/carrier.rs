@@ -15,14 +15,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*, fence};
 use std::time::{Duration, Instant};
 
-use corosensei::{Coroutine, CoroutineResult, Yielder};
+use corosensei::CoroutineResult;
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use parking_lot::{Condvar, Mutex};
 
-use super::thread::{GThread, Table};
+use super::thread::{BATCH, GRef, Slab};
 use super::timer::Timers;
 use crate::diag::{Failure, PanicReport};
-use crate::stack;
 
 /// Picks between two looks at the global queue, as in Go.
 const FAIR_TICK: u32 = 61;
@@ -34,6 +33,8 @@ pub(super) struct Status {
     pub(super) resumes: AtomicU64,
     /// The id of the thread running now, or 0.
     pub(super) running: AtomicU64,
+    /// The slot of its record.
+    pub(super) slot: AtomicU32,
     /// Set by the monitor: the running thread should yield at its next scheduling point.
     pub(super) preempt: AtomicBool,
 }
@@ -41,8 +42,8 @@ pub(super) struct Status {
 /// State shared by the carriers and the monitor of one run.
 pub(super) struct Shared {
     pub(super) run_id: u64,
-    pub(super) injector: Injector<Arc<GThread>>,
-    pub(super) stealers: Vec<Stealer<Arc<GThread>>>,
+    pub(super) injector: Injector<GRef>,
+    pub(super) stealers: Vec<Stealer<GRef>>,
     idle: Mutex<()>,
     idle_cv: Condvar,
     sleeping: AtomicUsize,
@@ -51,7 +52,8 @@ pub(super) struct Shared {
     pub(super) teardown: AtomicBool,
     /// Threads running or queued (not parked, not finished): zero with no timer is a deadlock.
     pub(super) active: AtomicUsize,
-    pub(super) table: Table,
+    /// Every thread's record.
+    pub(super) slab: Slab,
     pub(super) timers: Timers,
     pub(super) failure: Mutex<Option<Failure>>,
     /// Panics of joinable threads nobody has joined yet.
@@ -71,7 +73,7 @@ impl Shared {
         run_id: u64,
         processors: usize,
         default_stack: usize,
-    ) -> (Arc<Shared>, Vec<Worker<Arc<GThread>>>) {
+    ) -> (Arc<Shared>, Vec<Worker<GRef>>) {
         let workers: Vec<_> = (0..processors).map(|_| Worker::new_fifo()).collect();
         let shared = Arc::new(Shared {
             run_id,
@@ -83,7 +85,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             teardown: AtomicBool::new(false),
             active: AtomicUsize::new(0),
-            table: Table::new(),
+            slab: Slab::new(),
             timers: Timers::new(),
             failure: Mutex::new(None),
             unobserved: Mutex::new(Vec::new()),
@@ -127,7 +129,7 @@ impl Shared {
     }
 
     /// Queues a thread on the global queue (a yield, or a wake-up from off a carrier).
-    pub(super) fn push_global(&self, t: Arc<GThread>) {
+    pub(super) fn push_global(&self, t: GRef) {
         self.injector.push(t);
         self.notify();
     }
@@ -176,9 +178,11 @@ pub(crate) struct Carrier {
     pub(super) shared: Arc<Shared>,
     /// Index into `shared.status`, or `None` for the monitor (which runs timer callbacks).
     pub(super) index: Option<usize>,
-    local: Option<Worker<Arc<GThread>>>,
-    runnext: RefCell<Option<Arc<GThread>>>,
-    pub(super) current: RefCell<Option<Arc<GThread>>>,
+    local: Option<Worker<GRef>>,
+    runnext: Cell<Option<GRef>>,
+    pub(super) current: Cell<Option<GRef>>,
+    /// Free record slots cached by this carrier.
+    free: RefCell<Vec<u32>>,
     pub(super) after: Cell<After>,
     rng: Cell<u64>,
     tick: Cell<u32>,
@@ -218,7 +222,7 @@ impl Carrier {
     pub(super) fn new(
         shared: Arc<Shared>,
         index: Option<usize>,
-        local: Option<Worker<Arc<GThread>>>,
+        local: Option<Worker<GRef>>,
     ) -> Carrier {
         let seed = 0x9e37_79b9_7f4a_7c15u64
             ^ (index.unwrap_or(99) as u64 + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -226,8 +230,9 @@ impl Carrier {
             shared,
             index,
             local,
-            runnext: RefCell::new(None),
-            current: RefCell::new(None),
+            runnext: Cell::new(None),
+            current: Cell::new(None),
+            free: RefCell::new(Vec::new()),
             after: Cell::new(After::Park),
             rng: Cell::new(seed),
             tick: Cell::new(0),
@@ -255,8 +260,8 @@ impl Carrier {
 
     /// Makes a woken or new thread runnable: into `runnext` on a carrier that runs a
     /// thread (the old `runnext` moves to the local queue), else onto the global queue.
-    pub(super) fn ready(&self, t: Arc<GThread>) {
-        match (&self.local, self.current.borrow().is_some()) {
+    pub(super) fn ready(&self, t: GRef) {
+        match (&self.local, self.current.get().is_some()) {
             (Some(local), true) => {
                 if let Some(old) = self.runnext.replace(Some(t)) {
                     local.push(old);
@@ -277,7 +282,7 @@ impl Carrier {
                 None => self.idle(),
             }
         }
-        // Threads still queued stay in the table; the run unwinds them.
+        // Threads still queued stay live in the slab; the run unwinds them.
         self.runnext.take();
         if let Some(local) = &self.local {
             while local.pop().is_some() {}
@@ -285,7 +290,7 @@ impl Carrier {
     }
 
     /// The next thread to run: `runnext`, the local queue, the global queue, or a steal.
-    fn find(&self) -> Option<Arc<GThread>> {
+    fn find(&self) -> Option<GRef> {
         let local = self.local.as_ref().expect("a carrier has a queue");
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
@@ -307,7 +312,7 @@ impl Carrier {
         local.pop().or_else(|| self.steal_global(local)).or_else(|| self.steal_others(local))
     }
 
-    fn steal_global(&self, local: &Worker<Arc<GThread>>) -> Option<Arc<GThread>> {
+    fn steal_global(&self, local: &Worker<GRef>) -> Option<GRef> {
         loop {
             match self.shared.injector.steal_batch_and_pop(local) {
                 Steal::Success(t) => return Some(t),
@@ -318,7 +323,7 @@ impl Carrier {
     }
 
     /// Steals half of another carrier's queue, starting at a random victim.
-    fn steal_others(&self, local: &Worker<Arc<GThread>>) -> Option<Arc<GThread>> {
+    fn steal_others(&self, local: &Worker<GRef>) -> Option<GRef> {
         let n = self.shared.stealers.len();
         let me = self.index.unwrap_or(0);
         let first = self.random() as usize % n.max(1);
@@ -361,25 +366,25 @@ impl Carrier {
     }
 
     /// Runs `t` until it suspends or returns, then files it where it asked to go.
-    fn resume(&self, index: usize, t: Arc<GThread>) {
+    fn resume(&self, index: usize, t: GRef) {
         let shared = &*self.shared;
         // SAFETY: we popped `t` from a queue, so this carrier owns it until it is filed again.
         let co = unsafe { t.co() };
-        if co.is_none() && !self.start(&t, co) {
-            return;
-        }
         let status = &shared.status[index];
         status.resumes.fetch_add(1, Relaxed);
         status.running.store(t.id().as_u64(), Relaxed);
-        crate::diag::overflow::enter(crate::diag::overflow::Running::new(
-            &t.label,
-            t.stack_size,
-            t.guard_lo.load(Relaxed),
+        status.slot.store(t.slot, Relaxed);
+        crate::diag::overflow::enter(crate::diag::overflow::Running::for_thread(
+            t.id(),
+            t.name_raw(),
+            t.site(),
+            t.stack_size.get(),
+            t.guard_lo.get(),
             "",
         ));
-        *self.current.borrow_mut() = Some(t.clone());
-        let result = co.as_mut().expect("started above").resume(());
-        self.current.borrow_mut().take();
+        self.current.set(Some(t));
+        let result = co.as_mut().expect("a live record has a coroutine").resume(());
+        self.current.set(None);
         crate::diag::overflow::leave();
         status.running.store(0, Relaxed);
         status.preempt.store(false, Relaxed);
@@ -389,7 +394,8 @@ impl Carrier {
                 if let Some(co) = co.take() {
                     drop(co.into_stack());
                 }
-                shared.table.remove(t.id());
+                t.release();
+                self.free_slot(t.slot);
                 shared.deactivate();
             }
             CoroutineResult::Yield(()) => match self.after.get() {
@@ -406,7 +412,7 @@ impl Carrier {
         }
     }
 
-    fn runnext_or_queue(&self, t: Arc<GThread>) {
+    fn runnext_or_queue(&self, t: GRef) {
         let local = self.local.as_ref().expect("a carrier has a queue");
         if let Some(old) = self.runnext.replace(Some(t)) {
             local.push(old);
@@ -414,39 +420,23 @@ impl Carrier {
         }
     }
 
-    /// Creates `t`'s coroutine on its first run. False if no stack could be had (the run
-    /// fails with a resource error).
-    #[cold]
-    fn start(&self, t: &Arc<GThread>, co: &mut Option<super::thread::Co>) -> bool {
-        // SAFETY: this carrier owns `t` (see `resume`).
-        let body = unsafe { t.take_start() }.expect("a thread without a coroutine has not started");
-        match stack::take(t.stack_size) {
-            Ok(stack) => {
-                t.guard_lo.store(stack::guard_lo(&stack), Relaxed);
-                let me = Arc::as_ptr(t) as usize;
-                let body = move |yielder: &Yielder<(), ()>, ()| {
-                    // SAFETY: the record owns this coroutine, so it outlives this body.
-                    let me = unsafe { &*(me as *const GThread) };
-                    me.yielder.store((yielder as *const Yielder<(), ()>).cast_mut(), Relaxed);
-                    body();
-                };
-                // SAFETY: `body` owns everything it uses ('static closures); main's body
-                // borrows from `par::run`'s caller, which does not return before main's
-                // coroutine has finished or been unwound.
-                *co = Some(unsafe { Coroutine::with_stack_unchecked(stack, body) });
-                true
-            }
-            Err(e) => {
-                self.shared.table.remove(t.id());
-                self.shared.deactivate();
-                self.shared.fail(Failure::Resource {
-                    message: format!(
-                        "could not allocate a {}-byte stack for {}: {e}",
-                        t.stack_size, t.label
-                    ),
-                });
-                false
-            }
+    /// A free record for a new thread, from this carrier's cache when it can.
+    pub(super) fn take_slot(&self) -> GRef {
+        let mut free = self.free.borrow_mut();
+        if free.is_empty() {
+            self.shared.slab.refill(&mut free);
+        }
+        let slot = free.pop().expect("refill gives at least one slot");
+        self.shared.slab.get(slot).expect("free slots have records")
+    }
+
+    /// Caches a finished thread's slot, giving half the cache back when it grows large.
+    pub(super) fn free_slot(&self, slot: u32) {
+        let mut free = self.free.borrow_mut();
+        free.push(slot);
+        if free.len() >= 16 * BATCH {
+            let keep = 8 * BATCH;
+            self.shared.slab.give_back(free.drain(keep..));
         }
     }
 }

@@ -50,7 +50,6 @@ use parking_lot::Mutex;
 
 use carrier::Shared;
 pub(crate) use carrier::{Carrier, current};
-use thread::GThread;
 use timer::Action;
 
 use crate::diag::{Failure, ThreadLabel, ThreadSnapshot, ThreadState, overflow, panic_hook};
@@ -435,8 +434,26 @@ where
             spawn_site: Location::caller(),
             parent: None,
         };
-        let t = GThread::new(label, config.stack_size, body);
-        shared.table.insert(t.clone());
+        let mut slots = Vec::new();
+        shared.slab.refill(&mut slots);
+        let t = shared.slab.get(slots.pop().expect("a fresh chunk")).expect("a record");
+        shared.slab.give_back(slots.into_iter());
+        if let Err(e) = t.init(label, config.stack_size, body) {
+            return Report {
+                outcome: Err(Error {
+                    failure: Failure::Resource {
+                        message: format!(
+                            "could not allocate a {}-byte stack for the main green thread: {e}",
+                            config.stack_size
+                        ),
+                    },
+                    threads: Vec::new(),
+                }),
+                warnings: Vec::new(),
+                spawned: 0,
+                steals: 0,
+            };
+        }
         shared.active.fetch_add(1, SeqCst);
         shared.injector.push(t);
     }
@@ -463,17 +480,19 @@ where
     {
         let carrier = Carrier::new(shared.clone(), None, None);
         let _installed = carrier.install();
-        for t in shared.table.drain() {
+        for t in shared.slab.live() {
             // SAFETY: no carrier runs any more, so nobody else owns `t`.
             if let Some(mut co) = unsafe { t.co() }.take() {
-                if co.started() && !co.done() {
+                if !co.done() {
                     // Its destructors (a lock guard's unlock) ask who is running: this thread.
-                    *carrier.current.borrow_mut() = Some(t.clone());
+                    // (A thread that never ran only drops its closure.)
+                    carrier.current.set(Some(t));
                     co.force_unwind();
-                    carrier.current.borrow_mut().take();
+                    carrier.current.set(None);
                 }
                 drop(co.into_stack());
             }
+            t.release();
         }
         while shared.injector.steal().is_success() {}
     }
@@ -500,11 +519,11 @@ fn snapshot(shared: &Shared) -> Vec<ThreadSnapshot> {
         return Vec::new();
     }
     shared
-        .table
-        .snapshot()
+        .slab
+        .live()
         .into_iter()
         .map(|t| {
-            let state = match *t.wait.lock() {
+            let state = match t.wait.get() {
                 Some(w) => ThreadState::Blocked {
                     op: w.op,
                     object: None,
@@ -512,9 +531,9 @@ fn snapshot(shared: &Shared) -> Vec<ThreadSnapshot> {
                     since_step: 0,
                     since: Duration::ZERO,
                 },
-                None => ThreadState::Runnable { last_point: t.label.spawn_site },
+                None => ThreadState::Runnable { last_point: t.site() },
             };
-            ThreadSnapshot { label: t.label.clone(), state }
+            ThreadSnapshot { label: t.label(), state }
         })
         .collect()
 }
@@ -546,8 +565,7 @@ fn monitor(shared: &Arc<Shared>, config: &Config) -> Vec<String> {
         let due = shared.timers.lock().due(now);
         for action in due {
             match action {
-                Action::Wake(id) => carrier
-                    .unpark(crate::sched::rt::Waker { run: shared.run_id, id }, Location::caller()),
+                Action::Wake(waker) => carrier.unpark(waker, Location::caller()),
                 Action::Callback { id, f, period, at } => {
                     let fired = carrier.fire(&f, at);
                     if let (Some(period), false) = (period, fired == Fired::Done) {
@@ -574,8 +592,12 @@ fn monitor(shared: &Arc<Shared>, config: &Config) -> Vec<String> {
             }
             if held >= config.blocking_warning && !*warned {
                 *warned = true;
-                let who = match shared.table.get(ThreadId(running)) {
-                    Some(t) => describe(&t.label),
+                let label = shared
+                    .slab
+                    .get(status.slot.load(Relaxed))
+                    .and_then(|t| t.label_if(ThreadId(running)));
+                let who = match label {
+                    Some(label) => describe(&label),
                     None => format!("green thread #{running}"),
                 };
                 let message = format!(

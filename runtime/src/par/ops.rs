@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, SeqCst};
 use std::time::{Duration, Instant};
 
 use super::carrier::{After, Carrier};
-use super::thread::{GThread, Unparked, Wait};
+use super::thread::{GRef, GThread, NO_SLOT, Unparked, Wait};
 use crate::diag::{Failure, ObjectId, Op, PanicReport, ThreadLabel, panic_hook};
 use crate::sched::rt::{ObjRef, Waker};
 use crate::sched::{SpawnError, Thread, ThreadId};
@@ -16,9 +16,9 @@ use crate::sim::timers::{Fired, TimerFn};
 
 impl Carrier {
     /// The green thread running on this carrier.
-    fn me(&self, what: &str) -> Arc<GThread> {
-        match self.current.borrow().as_ref() {
-            Some(t) => t.clone(),
+    fn me(&self, what: &str) -> GRef {
+        match self.current.get() {
+            Some(t) => t,
             None => panic!("gort: {what} was called from a timer callback, not a green thread"),
         }
     }
@@ -27,7 +27,7 @@ impl Carrier {
     /// `after` says. Returns on whichever carrier resumes it next.
     fn suspend(&self, me: &GThread, after: After) {
         self.after.set(after);
-        let yielder = me.yielder.load(Relaxed);
+        let yielder = me.yielder.get();
         debug_assert!(!yielder.is_null());
         // SAFETY: `yielder` was stored by this thread's coroutine body when it started and
         // stays valid until the body returns; we are executing inside that body.
@@ -78,7 +78,7 @@ impl Carrier {
         if me.take_permit() {
             return;
         }
-        *me.wait.lock() = Some(Wait { op, at });
+        me.wait.set(Some(Wait { op, at }));
         self.suspend(&me, After::Park);
     }
 
@@ -92,34 +92,48 @@ impl Carrier {
                  cannot outlive the run that created them"
             );
         }
-        let Some(t) = self.shared.table.get(waker.id) else { return }; // finished
-        if let Unparked::Schedule = t.unpark() {
+        let Some(t) = self.shared.slab.get(waker.slot) else { return }; // never spawned
+        if let Unparked::Schedule = t.unpark(waker.id) {
             self.shared.active.fetch_add(1, SeqCst);
             self.ready(t);
         }
     }
 
     pub(crate) fn current_waker(&self) -> Waker {
-        Waker { run: self.shared.run_id, id: self.me("current").id() }
+        let me = self.me("current");
+        Waker { run: self.shared.run_id, id: me.id(), slot: me.slot }
     }
 
     pub(crate) fn current_thread(&self) -> Thread {
         let me = self.me("sched::current");
-        Thread { run: self.shared.run_id, id: me.id(), name: me.label.name.clone() }
+        Thread { run: self.shared.run_id, id: me.id(), slot: me.slot, name: me.name() }
     }
 
-    pub(crate) fn spawn(
+    pub(crate) fn spawn<F>(
         &self,
         name: Option<Arc<str>>,
         stack_size: Option<usize>,
         site: &'static Location<'static>,
-        body: Box<dyn FnOnce() + Send + 'static>,
-    ) -> Result<Thread, SpawnError> {
-        let parent = self.current.borrow().as_ref().map(|t| t.id());
+        body: F,
+    ) -> Result<Thread, SpawnError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let parent = self.current.get().map(|t| t.id());
         let id = ThreadId(self.shared.next_thread_id());
         let label = ThreadLabel { id, name: name.clone(), spawn_site: site, parent };
-        let t = GThread::new(label, stack_size.unwrap_or(self.shared.default_stack), body);
-        self.shared.table.insert(t.clone());
+        let size = stack_size.unwrap_or(self.shared.default_stack);
+        let t = self.take_slot();
+        if let Err(e) = t.init(label, size, body) {
+            self.free_slot(t.slot);
+            self.shared.fail(Failure::Resource {
+                message: format!(
+                    "could not allocate a {size}-byte stack for green thread {id}: {e}"
+                ),
+            });
+            // The run is stopping; the handle names no record (waking it does nothing).
+            return Ok(Thread { run: self.shared.run_id, id, slot: NO_SLOT, name });
+        }
         self.shared.active.fetch_add(1, SeqCst);
         self.shared.spawned.fetch_add(1, Relaxed);
         self.ready(t);
@@ -127,7 +141,7 @@ impl Carrier {
         // spawns a million threads lets the others run (and is not reported as holding
         // its carrier).
         self.point(None, site);
-        Ok(Thread { run: self.shared.run_id, id, name })
+        Ok(Thread { run: self.shared.run_id, id, slot: t.slot, name })
     }
 
     pub(crate) fn run_id(&self) -> u64 {
@@ -139,7 +153,7 @@ impl Carrier {
     }
 
     pub(crate) fn in_green_thread(&self) -> bool {
-        self.current.borrow().is_some() && !self.tearing_down()
+        self.current.get().is_some() && !self.tearing_down()
     }
 
     pub(crate) fn thread_panicked(&self, report: PanicReport, detached: bool) {
@@ -165,19 +179,19 @@ impl Carrier {
 
     pub(crate) fn panic_report(&self, payload: &Box<dyn Any + Send>) -> PanicReport {
         let me = self.me("panic");
-        let (message, location) = match me.last_panic.lock().take() {
-            Some(seen) => seen,
+        let (message, location) = match me.last_panic.take() {
+            Some(seen) => *seen,
             None => (panic_hook::payload_message(payload), None),
         };
-        PanicReport { thread: me.label.clone(), message, location }
+        PanicReport { thread: me.label(), message, location }
     }
 
     /// Keeps what the panic hook saw for the panicking thread's report. False off a green
     /// thread (the previous hook prints it as usual).
     pub(crate) fn capture_panic(&self, message: String, location: Option<String>) -> bool {
-        match self.current.borrow().as_ref() {
+        match self.current.get() {
             Some(t) if !self.tearing_down() => {
-                *t.last_panic.lock() = Some((message, location));
+                t.last_panic.set(Some(Box::new((message, location))));
                 true
             }
             _ => false,
@@ -196,9 +210,9 @@ impl Carrier {
         if self.tearing_down() {
             return;
         }
-        let me = self.me("time::sleep");
+        let me = self.current_waker();
         let deadline = Instant::now() + d;
-        self.shared.timers.add_wake(deadline, me.id());
+        self.shared.timers.add_wake(deadline, me);
         // A stray unpark may end a park early; the timer stays armed until the deadline.
         while Instant::now() < deadline {
             let carrier = super::carrier::current().expect("green threads run on carriers");

@@ -1,15 +1,25 @@
-//! A green thread's record under the parallel executor, its park state, and the id table.
+//! A green thread's record under the parallel executor, its park state, and the slab of
+//! reusable records that wakers index.
 //!
-//! Ownership: at any moment a thread's coroutine belongs to exactly one party: the run queue
-//! that holds the thread, the carrier running it, or nobody while it is parked (the next
-//! successful wake takes it). Only that party touches `co`.
+//! Records live in chunks owned by the run's [`Slab`] and are never freed before the run
+//! ends: a finished thread's record goes back to a free list and is reused by a later spawn.
+//! A [`Waker`](crate::sched::rt::Waker) names a record by its slot and the thread by its id;
+//! the park state word carries the id, so a stale waker (its thread finished, the record
+//! reused) finds another id there and does nothing. Waking costs no lock and no lookup.
+//!
+//! Ownership: at any moment a live record belongs to exactly one party: the spawner until it
+//! queues the thread, the run queue that holds it, the carrier running it, or nobody while it
+//! is parked (the next successful wake takes it). Only that party touches the fields in
+//! `Cell`s and `co`. A free record belongs to the free list holding its slot. Other carriers
+//! and the monitor only touch `state`, `site` and `name` (atomics and a lock).
 
-use std::cell::UnsafeCell;
-use std::collections::HashMap;
+use std::cell::{Cell, UnsafeCell};
+use std::io;
 use std::panic::Location;
+use std::ptr::{self, NonNull};
 use std::sync::Arc;
 use std::sync::atomic::{
-    AtomicPtr, AtomicU8, AtomicUsize, Ordering::AcqRel, Ordering::Acquire, Ordering::Relaxed,
+    AtomicPtr, AtomicU64, Ordering::AcqRel, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
 };
 
 use corosensei::{Coroutine, Yielder};
@@ -17,16 +27,21 @@ use parking_lot::Mutex;
 
 use crate::diag::{Op, ThreadLabel};
 use crate::sched::ThreadId;
-use crate::stack::GuardedStack;
+use crate::stack::{self, GuardedStack};
 
 pub(super) type Co = Coroutine<(), (), (), GuardedStack>;
 
-/// Park states, ≈ the permit of `std::thread::park`, with "parked" made explicit.
-const EMPTY: u8 = 0;
+/// Park states in the low two bits of `state`, ≈ the permit of `std::thread::park`, with
+/// "parked" made explicit; the thread's id is in the bits above.
+const EMPTY: u64 = 0;
 /// An unpark arrived while the thread was not parked: its next park returns at once.
-const NOTIFIED: u8 = 1;
+const NOTIFIED: u64 = 1;
 /// Suspended in `park`; the next unpark must schedule it.
-const PARKED: u8 = 2;
+const PARKED: u64 = 2;
+const BITS: u64 = 3;
+
+/// A slot no record has: the handle of a thread that could not be spawned.
+pub(super) const NO_SLOT: u32 = u32::MAX;
 
 /// What a blocked thread waits for, for the deadlock report.
 #[derive(Clone, Copy, Debug)]
@@ -35,91 +50,210 @@ pub(super) struct Wait {
     pub(super) at: &'static Location<'static>,
 }
 
+/// One green thread (or a free record waiting for the next spawn).
 pub(super) struct GThread {
-    pub(super) label: ThreadLabel,
-    pub(super) stack_size: usize,
-    state: AtomicU8,
-    /// The coroutine, once started; see the module's ownership rule.
-    co: UnsafeCell<Option<Co>>,
-    /// The body, until the thread first runs.
-    start: UnsafeCell<Option<Box<dyn FnOnce() + Send>>>,
+    /// `id << 2 | park state` while the thread lives; 0 while the record is free.
+    state: AtomicU64,
+    /// Where the record sits in the slab.
+    pub(super) slot: u32,
+    /// Where the thread was spawned; an atomic so the monitor may read it while the record
+    /// is being reused (it re-checks the id).
+    site: AtomicPtr<Location<'static>>,
+    /// The thread's name, if it has one (set at spawn, cleared at exit; read by the monitor).
+    name: Mutex<Option<Arc<str>>>,
+    named: Cell<bool>,
+    parent: Cell<Option<ThreadId>>,
+    pub(super) stack_size: Cell<usize>,
+    /// The lowest address of its stack's guard page.
+    pub(super) guard_lo: Cell<usize>,
     /// How the thread switches back to its carrier: set when its coroutine starts, valid
     /// until it returns.
-    pub(super) yielder: AtomicPtr<Yielder<(), ()>>,
-    /// The lowest address of its stack's guard page, once started.
-    pub(super) guard_lo: AtomicUsize,
+    pub(super) yielder: Cell<*const Yielder<(), ()>>,
     /// The last blocking operation (written by the thread itself before it parks).
-    pub(super) wait: Mutex<Option<Wait>>,
+    pub(super) wait: Cell<Option<Wait>>,
     /// The message and location of its last panic, from the panic hook.
-    pub(super) last_panic: Mutex<Option<(String, Option<String>)>>,
+    #[allow(clippy::type_complexity)]
+    pub(super) last_panic: Cell<Option<Box<(String, Option<String>)>>>,
+    /// The coroutine; see the module's ownership rule.
+    co: UnsafeCell<Option<Co>>,
 }
 
-// SAFETY: `co` and `start` are only touched by the party that owns the thread (module docs):
-// ownership moves between carriers through the run queues and the park state's atomic
-// transitions, which order those accesses (a push/steal or an AcqRel CAS is between any two
-// owners). A coroutine's stack holds only what the green thread's closure captured or
-// created, and spawned closures are `Send`; code on green threads must not rely on an OS
-// thread's identity across scheduling points (documented on `par`).
+// SAFETY: the `Cell`s and `co` are only touched by the party that owns the record (module
+// docs): ownership moves between carriers through the run queues, the free lists (behind a
+// lock or carrier-local) and the park state's atomic transitions, which order those accesses
+// (a push/steal, a lock or an AcqRel CAS is between any two owners). A coroutine's stack
+// holds only what the green thread's closure captured or created, and spawned closures are
+// `Send`; code on green threads must not rely on an OS thread's identity across scheduling
+// points (documented on `par`). `state` and `site` are atomics and `name` is behind a lock.
 unsafe impl Send for GThread {}
-// SAFETY: as above; every other field is immutable or behind a lock or an atomic.
+// SAFETY: as above.
 unsafe impl Sync for GThread {}
 
 /// The outcome of [`GThread::unpark`].
 pub(super) enum Unparked {
     /// It was parked: the caller must schedule it.
     Schedule,
-    /// It was running or queued: it keeps a permit.
+    /// It was running or queued: it keeps a permit (or it has finished: nothing to do).
     Permit,
 }
 
 impl GThread {
-    pub(super) fn new(
-        label: ThreadLabel,
-        stack_size: usize,
-        start: Box<dyn FnOnce() + Send>,
-    ) -> Arc<GThread> {
-        Arc::new(GThread {
-            label,
-            stack_size,
-            state: AtomicU8::new(EMPTY),
+    fn free(slot: u32) -> GThread {
+        GThread {
+            state: AtomicU64::new(0),
+            slot,
+            site: AtomicPtr::new(ptr::null_mut()),
+            name: Mutex::new(None),
+            named: Cell::new(false),
+            parent: Cell::new(None),
+            stack_size: Cell::new(0),
+            guard_lo: Cell::new(0),
+            yielder: Cell::new(ptr::null()),
+            wait: Cell::new(None),
+            last_panic: Cell::new(None),
             co: UnsafeCell::new(None),
-            start: UnsafeCell::new(Some(start)),
-            yielder: AtomicPtr::new(std::ptr::null_mut()),
-            guard_lo: AtomicUsize::new(0),
-            wait: Mutex::new(None),
-            last_panic: Mutex::new(None),
-        })
+        }
+    }
+
+    /// Makes a free record the thread `label` running `body` on a fresh stack of
+    /// `stack_size` bytes. The caller owns the record (it took the slot from a free list).
+    ///
+    /// # Errors
+    ///
+    /// No stack could be had; the record stays free.
+    pub(super) fn init<F>(&self, label: ThreadLabel, stack_size: usize, body: F) -> io::Result<()>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        debug_assert_eq!(self.state.load(Relaxed), 0, "a live record was reused");
+        let stack = stack::take(stack_size)?;
+        self.guard_lo.set(stack::guard_lo(&stack));
+        self.stack_size.set(stack_size);
+        let me = self as *const GThread as usize;
+        // The body goes straight onto the new stack: spawning allocates nothing.
+        let co = Coroutine::with_stack(stack, move |yielder: &Yielder<(), ()>, ()| {
+            // SAFETY: the record outlives its coroutine (records live until the run ends),
+            // and this runs on the carrier that owns the record.
+            let me = unsafe { &*(me as *const GThread) };
+            me.yielder.set(yielder);
+            body();
+        });
+        // SAFETY: the caller owns the record.
+        unsafe { *self.co() = Some(co) };
+        self.parent.set(label.parent);
+        if label.name.is_some() {
+            *self.name.lock() = label.name;
+            self.named.set(true);
+        }
+        self.site.store(ptr::from_ref(label.spawn_site).cast_mut(), Relaxed);
+        self.wait.set(None);
+        self.state.store(label.id.as_u64() << 2 | EMPTY, Release);
+        Ok(())
+    }
+
+    /// Marks the record free once its thread has finished (by the owning carrier).
+    pub(super) fn release(&self) {
+        if self.named.replace(false) {
+            self.name.lock().take();
+        }
+        self.last_panic.set(None);
+        self.state.store(0, Release);
+    }
+
+    /// True while a thread lives in the record.
+    pub(super) fn is_live(&self) -> bool {
+        self.state.load(Acquire) != 0
     }
 
     pub(super) fn id(&self) -> ThreadId {
-        self.label.id
+        ThreadId(self.state.load(Relaxed) >> 2)
+    }
+
+    /// The thread's name (cheap for unnamed threads; by its owner).
+    pub(super) fn name(&self) -> Option<Arc<str>> {
+        if self.named.get() { self.name.lock().clone() } else { None }
+    }
+
+    /// The name's bytes, valid until the thread finishes (by its owner, for the overflow
+    /// handler, which must not allocate).
+    pub(super) fn name_raw(&self) -> &str {
+        if !self.named.get() {
+            return "";
+        }
+        let name = self.name.lock();
+        let s: &str = name.as_deref().unwrap_or("");
+        // SAFETY: the `Arc<str>` is only replaced by `init` and `release`, both by the owner,
+        // and neither runs while the thread lives; so the bytes outlive this borrow of
+        // `self` for as long as the owner uses it.
+        unsafe { &*ptr::from_ref(s) }
+    }
+
+    pub(super) fn site(&self) -> &'static Location<'static> {
+        let p = self.site.load(Relaxed);
+        // SAFETY: `site` is null only in a free record, and holds a `&'static Location`
+        // otherwise; callers ask live records (or check the id around the read).
+        unsafe { &*p }
+    }
+
+    /// The thread's label, for reports (by its owner, or after the run).
+    pub(super) fn label(&self) -> ThreadLabel {
+        ThreadLabel {
+            id: self.id(),
+            name: self.name(),
+            spawn_site: self.site(),
+            parent: self.parent.get(),
+        }
+    }
+
+    /// The label of the thread with id `id` if it still lives here, read from another
+    /// thread than its owner (the monitor's warnings); `None` if the record moved on.
+    pub(super) fn label_if(&self, id: ThreadId) -> Option<ThreadLabel> {
+        if self.id() != id {
+            return None;
+        }
+        let name = self.name.lock().clone();
+        let site = self.site.load(Relaxed);
+        (self.id() == id && !site.is_null()).then(|| ThreadLabel {
+            id,
+            name,
+            // SAFETY: non-null, so a `&'static Location` stored by `init`.
+            spawn_site: unsafe { &*site },
+            parent: None,
+        })
     }
 
     /// Consumes a pending permit. True if there was one (park returns at once).
     pub(super) fn take_permit(&self) -> bool {
-        self.state.compare_exchange(NOTIFIED, EMPTY, Acquire, Relaxed).is_ok()
+        let base = self.state.load(Relaxed) & !BITS;
+        self.state.compare_exchange(base | NOTIFIED, base | EMPTY, Acquire, Relaxed).is_ok()
     }
 
     /// Called by the carrier once the thread has suspended to park: true if it is now
     /// parked, false if an unpark came in between (it must run again).
     pub(super) fn settle_parked(&self) -> bool {
-        match self.state.compare_exchange(EMPTY, PARKED, AcqRel, Acquire) {
+        let base = self.state.load(Relaxed) & !BITS;
+        match self.state.compare_exchange(base | EMPTY, base | PARKED, AcqRel, Acquire) {
             Ok(_) => true,
             Err(_) => {
                 // NOTIFIED: consume it; park returns to the caller, which re-checks.
-                self.state.store(EMPTY, Relaxed);
+                self.state.store(base | EMPTY, Relaxed);
                 false
             }
         }
     }
 
-    /// Wakes the thread: schedules it if parked, or leaves a permit.
-    pub(super) fn unpark(&self) -> Unparked {
+    /// Wakes thread `id`: schedules it if parked, or leaves a permit. Nothing if the record
+    /// no longer holds that thread.
+    pub(super) fn unpark(&self, id: ThreadId) -> Unparked {
+        let base = id.as_u64() << 2;
         let mut current = self.state.load(Acquire);
         loop {
-            let (new, outcome) = match current {
-                PARKED => (EMPTY, Unparked::Schedule),
-                EMPTY => (NOTIFIED, Unparked::Permit),
+            if current & !BITS != base {
+                return Unparked::Permit; // finished
+            }
+            let (new, outcome) = match current & BITS {
+                PARKED => (base | EMPTY, Unparked::Schedule),
+                EMPTY => (base | NOTIFIED, Unparked::Permit),
                 _ => return Unparked::Permit,
             };
             match self.state.compare_exchange_weak(current, new, AcqRel, Acquire) {
@@ -133,73 +267,111 @@ impl GThread {
     ///
     /// # Safety
     ///
-    /// The caller owns the thread (module docs) for as long as it uses the reference.
+    /// The caller owns the record (module docs) for as long as it uses the reference.
     #[allow(clippy::mut_from_ref)]
     pub(super) unsafe fn co(&self) -> &mut Option<Co> {
-        // SAFETY: the caller owns the thread, so nobody else accesses the cell.
+        // SAFETY: the caller owns the record, so nobody else accesses the cell.
         unsafe { &mut *self.co.get() }
     }
+}
 
-    /// Takes the body to start the thread.
-    ///
-    /// # Safety
-    ///
-    /// As for [`GThread::co`].
-    pub(super) unsafe fn take_start(&self) -> Option<Box<dyn FnOnce() + Send>> {
-        // SAFETY: the caller owns the thread.
-        unsafe { (*self.start.get()).take() }
+/// A record of the run's slab: `Copy`, so queues and the running slot move no counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct GRef(NonNull<GThread>);
+
+// SAFETY: a `GRef` points into the slab, whose records stay where they are until the run's
+// `Shared` drops, after every queue and carrier holding a `GRef`; `GThread` is `Sync`.
+unsafe impl Send for GRef {}
+// SAFETY: as above.
+unsafe impl Sync for GRef {}
+
+impl std::ops::Deref for GRef {
+    type Target = GThread;
+
+    fn deref(&self) -> &GThread {
+        // SAFETY: see the `Send` impl: the record outlives every `GRef` to it.
+        unsafe { self.0.as_ref() }
     }
 }
 
-/// Live threads by id, for waking by [`Waker`](crate::sched::rt::Waker) (a `Copy` id).
-/// Sharded so that carriers waking different threads rarely meet on a lock.
-pub(super) struct Table {
-    shards: Box<[Shard]>,
+/// Records per chunk.
+const CHUNK: usize = 512;
+/// Chunks at most: 16.7 million threads alive at once.
+const MAX_CHUNKS: usize = 1 << 15;
+/// Slots a carrier takes from the global free list at a time.
+pub(super) const BATCH: usize = 64;
+
+/// The run's records: chunks that never move, and the free slots between carriers.
+pub(super) struct Slab {
+    chunks: Box<[AtomicPtr<GThread>]>,
+    /// How many chunks exist (grown under this lock).
+    grown: Mutex<usize>,
+    /// Free slots not cached by a carrier.
+    free: Mutex<Vec<u32>>,
 }
 
-type Shard = Mutex<HashMap<u64, Arc<GThread>>>;
-
-const SHARDS: usize = 64;
-
-impl Table {
-    pub(super) fn new() -> Table {
-        Table { shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
+impl Slab {
+    pub(super) fn new() -> Slab {
+        Slab {
+            chunks: (0..MAX_CHUNKS).map(|_| AtomicPtr::new(ptr::null_mut())).collect(),
+            grown: Mutex::new(0),
+            free: Mutex::new(Vec::new()),
+        }
     }
 
-    fn shard(&self, id: ThreadId) -> &Shard {
-        &self.shards[id.as_u64() as usize % SHARDS]
+    /// The record at `slot`, if there is one.
+    pub(super) fn get(&self, slot: u32) -> Option<GRef> {
+        let (chunk, i) = (slot as usize / CHUNK, slot as usize % CHUNK);
+        let base = self.chunks.get(chunk)?.load(Acquire);
+        // SAFETY: a non-null chunk pointer is the start of CHUNK records (see `grow`).
+        NonNull::new(base).map(|b| GRef(unsafe { b.add(i) }))
     }
 
-    pub(super) fn insert(&self, t: Arc<GThread>) {
-        self.shard(t.id()).lock().insert(t.id().as_u64(), t);
+    /// Moves free slots into `cache` (a carrier's list): a batch from the global list, or a
+    /// new chunk's worth.
+    #[cold]
+    pub(super) fn refill(&self, cache: &mut Vec<u32>) {
+        let mut free = self.free.lock();
+        if !free.is_empty() {
+            let n = free.len().saturating_sub(BATCH);
+            cache.extend(free.drain(n..));
+            return;
+        }
+        drop(free);
+        let mut grown = self.grown.lock();
+        let chunk = *grown;
+        assert!(chunk < MAX_CHUNKS, "gort: more than {} green threads alive", MAX_CHUNKS * CHUNK);
+        let first = (chunk * CHUNK) as u32;
+        let records: Box<[GThread]> = (0..CHUNK as u32).map(|i| GThread::free(first + i)).collect();
+        self.chunks[chunk].store(Box::into_raw(records).cast::<GThread>(), Release);
+        *grown += 1;
+        cache.extend((first..first + CHUNK as u32).rev());
     }
 
-    pub(super) fn remove(&self, id: ThreadId) -> Option<Arc<GThread>> {
-        self.shard(id).lock().remove(&id.as_u64())
+    /// Gives slots back to the global list.
+    pub(super) fn give_back(&self, slots: impl Iterator<Item = u32>) {
+        self.free.lock().extend(slots);
     }
 
-    pub(super) fn get(&self, id: ThreadId) -> Option<Arc<GThread>> {
-        self.shard(id).lock().get(&id.as_u64()).cloned()
-    }
-
-    /// Every live thread (for reports and teardown).
-    pub(super) fn drain(&self) -> Vec<Arc<GThread>> {
-        let mut all: Vec<_> = self
-            .shards
-            .iter()
-            .flat_map(|s| s.lock().drain().map(|(_, t)| t).collect::<Vec<_>>())
+    /// Every record with a live thread, by id (for reports and teardown).
+    pub(super) fn live(&self) -> Vec<GRef> {
+        let grown = *self.grown.lock();
+        let mut all: Vec<GRef> = (0..(grown * CHUNK) as u32)
+            .filter_map(|slot| self.get(slot))
+            .filter(|t| t.is_live())
             .collect();
         all.sort_by_key(|t| t.id());
         all
     }
+}
 
-    pub(super) fn snapshot(&self) -> Vec<Arc<GThread>> {
-        let mut all: Vec<_> = self
-            .shards
-            .iter()
-            .flat_map(|s| s.lock().values().cloned().collect::<Vec<_>>())
-            .collect();
-        all.sort_by_key(|t| t.id());
-        all
+impl Drop for Slab {
+    fn drop(&mut self) {
+        for chunk in self.chunks.iter().take(*self.grown.get_mut()) {
+            let base = chunk.load(Relaxed);
+            // SAFETY: `grow` made this pointer from a `Box<[GThread]>` of CHUNK records, and
+            // nothing uses the records any more (the run is over).
+            drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(base, CHUNK)) });
+        }
     }
 }

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
-use crate::sched::ThreadId;
+use crate::sched::rt::Waker;
 use crate::sim::timers::TimerFn;
 
 /// What a timer does when it fires.
 pub(super) enum Action {
     /// Wake a sleeping thread.
-    Wake(ThreadId),
+    Wake(Waker),
     /// Run a callback (a channel timer, a context deadline), then re-arm it if periodic.
     Callback { id: u64, f: TimerFn, period: Option<Duration>, at: &'static Location<'static> },
 }
@@ -137,7 +137,7 @@ impl Timers {
     }
 
     /// Arms a wake-up of `thread` at `deadline`.
-    pub(super) fn add_wake(&self, deadline: Instant, thread: ThreadId) {
+    pub(super) fn add_wake(&self, deadline: Instant, thread: Waker) {
         let mut heap = self.heap.lock();
         let earliest = heap.next_deadline().is_none_or(|d| deadline < d);
         heap.push(deadline, Action::Wake(thread));

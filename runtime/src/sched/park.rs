@@ -30,6 +30,8 @@ use crate::diag::Op;
 pub struct Thread {
     pub(crate) run: u64,
     pub(crate) id: ThreadId,
+    /// The parallel executor's record slot (see [`rt::Waker`]).
+    pub(crate) slot: u32,
     pub(crate) name: Option<Arc<str>>,
 }
 

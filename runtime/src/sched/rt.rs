@@ -68,7 +68,7 @@ pub(crate) fn park(op: Op, object: Option<ObjRef>, at: &'static Location<'static
 }
 
 pub(crate) fn unpark(thread: &Thread, at: &'static Location<'static>) {
-    wake(Waker { run: thread.run, id: thread.id }, at);
+    wake(Waker { run: thread.run, id: thread.id, slot: thread.slot }, at);
 }
 
 /// The part of a [`Thread`] that wakes it: `Copy`, so blocking costs no reference counting.
@@ -76,6 +76,9 @@ pub(crate) fn unpark(thread: &Thread, at: &'static Location<'static>) {
 pub(crate) struct Waker {
     pub(crate) run: u64,
     pub(crate) id: ThreadId,
+    /// Where the parallel executor keeps the thread's record (0 under the deterministic
+    /// executor, which indexes threads by id).
+    pub(crate) slot: u32,
 }
 
 /// Makes the thread runnable, or leaves it a permit ([`Thread::unpark`]).
@@ -97,15 +100,20 @@ pub(crate) fn current_thread(what: &'static str) -> Thread {
     exec::try_with(|sim| sim.current_thread()).unwrap_or_else(|| carrier(what).current_thread())
 }
 
-pub(crate) fn spawn(
+/// Starts a green thread running `body`. The parallel executor puts `body` on the thread's
+/// new stack (no allocation); the deterministic one boxes it.
+pub(crate) fn spawn<F>(
     name: Option<Arc<str>>,
     stack_size: Option<usize>,
     site: &'static Location<'static>,
-    body: Box<dyn FnOnce() + Send + 'static>,
-) -> Result<Thread, SpawnError> {
+    body: F,
+) -> Result<Thread, SpawnError>
+where
+    F: FnOnce() + Send + 'static,
+{
     if let Some(sim) = exec::try_with(|sim| sim as *const crate::sim::exec::Sim) {
         // SAFETY: `try_with` gave a live run of this OS thread; it stays alive during the call.
-        return Ok(unsafe { &*sim }.spawn(name, stack_size, site, body));
+        return Ok(unsafe { &*sim }.spawn(name, stack_size, site, Box::new(body)));
     }
     match par::current() {
         Some(c) => c.spawn(name, stack_size, site, body),

@@ -195,10 +195,10 @@ impl Builder {
             observed: false,
         }));
         let finisher = slot.clone();
-        let body = Box::new(move || {
+        let body = move || {
             let result = panic::catch_unwind(AssertUnwindSafe(f));
             finish(&finisher, result);
-        });
+        };
         let name = self.name.map(Arc::from);
         let thread = rt::spawn(name, self.stack_size, site, body)?;
         Ok(JoinHandle { slot, thread })

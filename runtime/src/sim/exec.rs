@@ -238,13 +238,13 @@ impl Sim {
 
     pub(crate) fn current_waker(&self) -> Waker {
         let st = self.state.borrow();
-        Waker { run: self.run_id, id: ThreadId::from_index(st.current) }
+        Waker { run: self.run_id, id: ThreadId::from_index(st.current), slot: 0 }
     }
 
     pub(crate) fn current_thread(&self) -> Thread {
         let st = self.state.borrow();
         let label = &st.threads[st.current].label;
-        Thread { run: self.run_id, id: label.id, name: label.name.clone() }
+        Thread { run: self.run_id, id: label.id, slot: 0, name: label.name.clone() }
     }
 
     pub(crate) fn spawn(
@@ -264,7 +264,7 @@ impl Sim {
             st.add_thread(name.clone(), site, Some(parent_id), stack_size, Some(body));
             child
         };
-        let thread = Thread { run: self.run_id, id: child, name };
+        let thread = Thread { run: self.run_id, id: child, slot: 0, name };
         // The spawn itself is the scheduling point: the child may run first.
         self.reschedule();
         thread
