@@ -26,8 +26,10 @@ use crate::diag::{Failure, PanicReport};
 /// Picks between two looks at the global queue, as in Go.
 const FAIR_TICK: u32 = 61;
 
-/// Per-carrier state the monitor reads.
+/// Per-carrier state the monitor reads (on a cache line of its own: each carrier writes
+/// its own at every resume).
 #[derive(Default)]
+#[repr(align(128))]
 pub(super) struct Status {
     /// Bumped at every resume.
     pub(super) resumes: AtomicU64,
@@ -50,8 +52,9 @@ pub(super) struct Shared {
     pub(super) shutdown: AtomicBool,
     /// Set once the run's threads are being unwound: primitives do nothing.
     pub(super) teardown: AtomicBool,
-    /// Threads running or queued (not parked, not finished): zero with no timer is a deadlock.
-    pub(super) active: AtomicUsize,
+    /// Times a carrier came out of its idle sleep: the monitor's deadlock check sees every
+    /// carrier asleep and nothing queued across an interval in which this did not move.
+    pub(super) wakeups: AtomicU64,
     /// Every thread's record.
     pub(super) slab: Slab,
     pub(super) timers: Timers,
@@ -84,7 +87,7 @@ impl Shared {
             sleeping: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
             teardown: AtomicBool::new(false),
-            active: AtomicUsize::new(0),
+            wakeups: AtomicU64::new(0),
             slab: Slab::new(),
             timers: Timers::new(),
             failure: Mutex::new(None),
@@ -103,6 +106,12 @@ impl Shared {
 
     pub(super) fn next_thread_id(&self) -> u64 {
         self.next_thread.fetch_add(1, Relaxed)
+    }
+
+    /// A block of `n` fresh thread ids (carriers take them in batches, as Go's Ps do).
+    pub(super) fn thread_ids(&self, n: u64) -> (u64, u64) {
+        let first = self.next_thread.fetch_add(n, Relaxed);
+        (first, first + n)
     }
 
     pub(super) fn next_object_id(&self) -> u32 {
@@ -149,15 +158,19 @@ impl Shared {
         self.idle_cv.notify_one();
     }
 
-    /// A thread stopped being active (parked or finished).
-    pub(super) fn deactivate(&self) {
-        if self.active.fetch_sub(1, SeqCst) == 1 {
-            // Maybe nobody can run any more: let the monitor look.
-            self.timers.poke();
-        }
+    /// True if every carrier sleeps with nothing queued: no green thread runs or can run
+    /// until a timer fires (the monitor fires them). Checked across an interval in which no
+    /// carrier woke, so it held at one moment at least.
+    pub(super) fn all_idle(&self) -> bool {
+        let wakeups = self.wakeups.load(SeqCst);
+        let all = self.status.len();
+        self.sleeping.load(SeqCst) == all
+            && !self.any_work()
+            && self.sleeping.load(SeqCst) == all
+            && self.wakeups.load(SeqCst) == wakeups
     }
 
-    fn any_work(&self) -> bool {
+    pub(super) fn any_work(&self) -> bool {
         !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
     }
 }
@@ -183,6 +196,10 @@ pub(crate) struct Carrier {
     pub(super) current: Cell<Option<GRef>>,
     /// Free record slots cached by this carrier.
     free: RefCell<Vec<u32>>,
+    /// Thread ids reserved by this carrier: the next one and the end of the block.
+    pub(super) ids: Cell<(u64, u64)>,
+    /// Threads spawned on this carrier (added to the run's count when it stops).
+    pub(super) spawned: Cell<u64>,
     pub(super) after: Cell<After>,
     rng: Cell<u64>,
     tick: Cell<u32>,
@@ -233,6 +250,8 @@ impl Carrier {
             runnext: Cell::new(None),
             current: Cell::new(None),
             free: RefCell::new(Vec::new()),
+            ids: Cell::new((0, 0)),
+            spawned: Cell::new(0),
             after: Cell::new(After::Park),
             rng: Cell::new(seed),
             tick: Cell::new(0),
@@ -282,6 +301,7 @@ impl Carrier {
                 None => self.idle(),
             }
         }
+        self.shared.spawned.fetch_add(self.spawned.get(), Relaxed);
         // Threads still queued stay live in the slab; the run unwinds them.
         self.runnext.take();
         if let Some(local) = &self.local {
@@ -358,11 +378,17 @@ impl Carrier {
         std::thread::yield_now();
         let shared = &*self.shared;
         let mut guard = shared.idle.lock();
-        shared.sleeping.fetch_add(1, SeqCst);
+        let sleeping = shared.sleeping.fetch_add(1, SeqCst) + 1;
         if !shared.any_work() && !shared.shutdown.load(SeqCst) {
+            if sleeping == shared.status.len() {
+                // The last carrier to sleep: maybe nothing can run any more; let the
+                // monitor look now.
+                shared.timers.poke();
+            }
             shared.idle_cv.wait_for(&mut guard, Duration::from_millis(50));
         }
         shared.sleeping.fetch_sub(1, SeqCst);
+        shared.wakeups.fetch_add(1, SeqCst);
     }
 
     /// Runs `t` until it suspends or returns, then files it where it asked to go.
@@ -396,13 +422,10 @@ impl Carrier {
                 }
                 t.release();
                 self.free_slot(t.slot);
-                shared.deactivate();
             }
             CoroutineResult::Yield(()) => match self.after.get() {
                 After::Park => {
-                    if t.settle_parked() {
-                        shared.deactivate();
-                    } else {
+                    if !t.settle_parked() {
                         // Woken while suspending: run it again soon.
                         self.runnext_or_queue(t);
                     }

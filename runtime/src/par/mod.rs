@@ -454,7 +454,6 @@ where
                 steals: 0,
             };
         }
-        shared.active.fetch_add(1, SeqCst);
         shared.injector.push(t);
     }
 
@@ -614,7 +613,7 @@ fn monitor(shared: &Arc<Shared>, config: &Config) -> Vec<String> {
         }
         // 3. Deadlock: nothing runs or is queued, and no timer can change that.
         let mut heap = shared.timers.lock();
-        if shared.active.load(SeqCst) == 0 && heap.is_empty() && !shared.main_done.load(SeqCst) {
+        if heap.is_empty() && !shared.main_done.load(SeqCst) && shared.all_idle() {
             drop(heap);
             shared.fail(Failure::Deadlock);
             continue;

@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::panic::Location;
 use std::sync::Arc;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, SeqCst};
+use std::sync::atomic::Ordering::{Acquire, Relaxed};
 use std::time::{Duration, Instant};
 
 use super::carrier::{After, Carrier};
@@ -94,7 +94,6 @@ impl Carrier {
         }
         let Some(t) = self.shared.slab.get(waker.slot) else { return }; // never spawned
         if let Unparked::Schedule = t.unpark(waker.id) {
-            self.shared.active.fetch_add(1, SeqCst);
             self.ready(t);
         }
     }
@@ -120,7 +119,7 @@ impl Carrier {
         F: FnOnce() + Send + 'static,
     {
         let parent = self.current.get().map(|t| t.id());
-        let id = ThreadId(self.shared.next_thread_id());
+        let id = ThreadId(self.next_id());
         let label = ThreadLabel { id, name: name.clone(), spawn_site: site, parent };
         let size = stack_size.unwrap_or(self.shared.default_stack);
         let t = self.take_slot();
@@ -134,14 +133,21 @@ impl Carrier {
             // The run is stopping; the handle names no record (waking it does nothing).
             return Ok(Thread { run: self.shared.run_id, id, slot: NO_SLOT, name });
         }
-        self.shared.active.fetch_add(1, SeqCst);
-        self.shared.spawned.fetch_add(1, Relaxed);
+        self.spawned.set(self.spawned.get() + 1);
         self.ready(t);
         // `go` is a scheduling point: honour a pending preemption request, so a loop that
         // spawns a million threads lets the others run (and is not reported as holding
         // its carrier).
         self.point(None, site);
         Ok(Thread { run: self.shared.run_id, id, slot: t.slot, name })
+    }
+
+    /// A fresh thread id from this carrier's block.
+    fn next_id(&self) -> u64 {
+        let (next, end) = self.ids.get();
+        let (next, end) = if next < end { (next, end) } else { self.shared.thread_ids(16) };
+        self.ids.set((next + 1, end));
+        next
     }
 
     pub(crate) fn run_id(&self) -> u64 {
