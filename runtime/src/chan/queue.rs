@@ -53,7 +53,10 @@ pub(super) struct Waiter<T> {
     thread: Waker,
     slot: Mutex<Slot<T>>,
     /// For a `select!` arm: the token its arms share, and this arm's index.
-    select: Option<(Arc<SelectToken>, usize)>,
+    select: Option<Arc<SelectToken>>,
+    /// For a `select!` arm: its index (kept apart from the token so the waiter stays small:
+    /// one per blocked thread).
+    case: u32,
 }
 
 /// Shared by the waiters of one blocked `select!`: which arm completed, if any.
@@ -96,13 +99,17 @@ impl<T> Waiter<T> {
         value: Option<T>,
         select: Option<(Arc<SelectToken>, usize)>,
     ) -> Arc<Self> {
-        Arc::new(Waiter { thread, slot: Mutex::new(Slot::Waiting(value)), select })
+        let (select, case) = match select {
+            Some((token, case)) => (Some(token), u32::try_from(case).expect("arms fit in u32")),
+            None => (None, 0),
+        };
+        Arc::new(Waiter { thread, slot: Mutex::new(Slot::Waiting(value)), select, case })
     }
 
     /// Takes the waiter for this completion: always for a plain waiter; for a select arm,
     /// only if no other arm of its select completed first.
     fn claim(&self) -> bool {
-        self.select.as_ref().is_none_or(|(token, case)| token.claim(*case))
+        self.select.as_ref().is_none_or(|token| token.claim(self.case as usize))
     }
 
     /// Gives a waiting receiver its value; returns it if the waiter is no longer waiting.

@@ -404,7 +404,7 @@ impl Carrier {
             t.id(),
             t.name_raw(),
             t.site(),
-            t.stack_size.get(),
+            t.stack_size(),
             t.guard_lo.get(),
             "",
         ));

@@ -522,7 +522,7 @@ fn snapshot(shared: &Shared) -> Vec<ThreadSnapshot> {
         .live()
         .into_iter()
         .map(|t| {
-            let state = match t.wait.get() {
+            let state = match t.waiting_for() {
                 Some(w) => ThreadState::Blocked {
                     op: w.op,
                     object: None,

@@ -78,8 +78,10 @@ impl Carrier {
         if me.take_permit() {
             return;
         }
-        me.wait.set(Some(Wait { op, at }));
+        let wait = Wait { op, at };
+        me.wait.set(&wait);
         self.suspend(&me, After::Park);
+        me.wait.set(std::ptr::null());
     }
 
     pub(crate) fn unpark(&self, waker: Waker, at: &'static Location<'static>) {

@@ -62,15 +62,18 @@ pub(super) struct GThread {
     /// The thread's name, if it has one (set at spawn, cleared at exit; read by the monitor).
     name: Mutex<Option<Arc<str>>>,
     named: Cell<bool>,
-    parent: Cell<Option<ThreadId>>,
-    pub(super) stack_size: Cell<usize>,
+    /// The parent's id, 0 for none.
+    parent: Cell<u64>,
+    /// Usable stack bytes.
+    stack_size: Cell<u32>,
     /// The lowest address of its stack's guard page.
     pub(super) guard_lo: Cell<usize>,
     /// How the thread switches back to its carrier: set when its coroutine starts, valid
     /// until it returns.
     pub(super) yielder: Cell<*const Yielder<(), ()>>,
-    /// The last blocking operation (written by the thread itself before it parks).
-    pub(super) wait: Cell<Option<Wait>>,
+    /// What the thread is parked for: a [`Wait`] in its own `park` frame, null while it
+    /// is not parked. Read for reports once no carrier runs.
+    pub(super) wait: Cell<*const Wait>,
     /// The message and location of its last panic, from the panic hook.
     #[allow(clippy::type_complexity)]
     pub(super) last_panic: Cell<Option<Box<(String, Option<String>)>>>,
@@ -105,11 +108,11 @@ impl GThread {
             site: AtomicPtr::new(ptr::null_mut()),
             name: Mutex::new(None),
             named: Cell::new(false),
-            parent: Cell::new(None),
+            parent: Cell::new(0),
             stack_size: Cell::new(0),
             guard_lo: Cell::new(0),
             yielder: Cell::new(ptr::null()),
-            wait: Cell::new(None),
+            wait: Cell::new(ptr::null()),
             last_panic: Cell::new(None),
             co: UnsafeCell::new(None),
         }
@@ -128,7 +131,7 @@ impl GThread {
         debug_assert_eq!(self.state.load(Relaxed), 0, "a live record was reused");
         let stack = stack::take(stack_size)?;
         self.guard_lo.set(stack::guard_lo(&stack));
-        self.stack_size.set(stack_size);
+        self.stack_size.set(u32::try_from(stack_size).unwrap_or(u32::MAX));
         let me = self as *const GThread as usize;
         // The body goes straight onto the new stack: spawning allocates nothing.
         let co = Coroutine::with_stack(stack, move |yielder: &Yielder<(), ()>, ()| {
@@ -140,13 +143,13 @@ impl GThread {
         });
         // SAFETY: the caller owns the record.
         unsafe { *self.co() = Some(co) };
-        self.parent.set(label.parent);
+        self.parent.set(label.parent.map_or(0, ThreadId::as_u64));
         if label.name.is_some() {
             *self.name.lock() = label.name;
             self.named.set(true);
         }
         self.site.store(ptr::from_ref(label.spawn_site).cast_mut(), Relaxed);
-        self.wait.set(None);
+        self.wait.set(ptr::null());
         self.state.store(label.id.as_u64() << 2 | EMPTY, Release);
         Ok(())
     }
@@ -201,8 +204,21 @@ impl GThread {
             id: self.id(),
             name: self.name(),
             spawn_site: self.site(),
-            parent: self.parent.get(),
+            parent: Some(self.parent.get()).filter(|&p| p != 0).map(ThreadId),
         }
+    }
+
+    /// Usable stack bytes.
+    pub(super) fn stack_size(&self) -> usize {
+        self.stack_size.get() as usize
+    }
+
+    /// What the thread is parked for (after the run: see `wait`).
+    pub(super) fn waiting_for(&self) -> Option<Wait> {
+        let p = self.wait.get();
+        // SAFETY: non-null only while the thread is suspended in `park`, whose frame holds
+        // the `Wait`; its stack is intact until the run unwinds it, after the reports.
+        (!p.is_null()).then(|| unsafe { *p })
     }
 
     /// The label of the thread with id `id` if it still lives here, read from another

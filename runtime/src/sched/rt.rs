@@ -81,6 +81,11 @@ pub(crate) struct Waker {
     pub(crate) slot: u32,
 }
 
+impl Waker {
+    /// Nobody (run ids start at 1): a waiter slot that is empty, at no extra size.
+    pub(crate) const NOBODY: Waker = Waker { run: 0, id: ThreadId(0), slot: 0 };
+}
+
 /// Makes the thread runnable, or leaves it a permit ([`Thread::unpark`]).
 pub(crate) fn wake(waker: Waker, at: &'static Location<'static>) {
     // A no-op outside a run: destructors (a dropped Sender) may wake after it ended.

@@ -190,7 +190,7 @@ impl Builder {
         }
         let slot = Arc::new(Mutex::new(Slot::<T> {
             result: None,
-            waiter: None,
+            waiter: rt::Waker::NOBODY,
             detached: false,
             observed: false,
         }));
@@ -249,7 +249,8 @@ impl std::error::Error for SpawnError {}
 struct Slot<T> {
     result: Option<Result<T, PanicError>>,
     /// The thread blocked in `join`, if any.
-    waiter: Option<Thread>,
+    /// (`Waker::NOBODY` for none: keeps the slot, one per thread, small.)
+    waiter: rt::Waker,
     /// The `JoinHandle` was dropped: nobody can observe a panic any more.
     detached: bool,
     /// `join` took the panic.
@@ -275,13 +276,13 @@ fn finish<T>(slot: &Mutex<Slot<T>>, result: std::thread::Result<T>) {
         Ok(_) => None,
     };
     guard.result = Some(result);
-    let waiter = guard.waiter.take();
+    let waiter = std::mem::replace(&mut guard.waiter, rt::Waker::NOBODY);
     drop(guard);
     if let Some(report) = report {
         rt::thread_panicked(report, detached);
     }
-    if let Some(waiter) = waiter {
-        waiter.unpark();
+    if waiter != rt::Waker::NOBODY {
+        rt::wake(waiter, Location::caller());
     }
 }
 
@@ -353,7 +354,7 @@ impl<T> JoinHandle<T> {
                 }
                 return result;
             }
-            guard.waiter = Some(rt::current_thread("JoinHandle::join"));
+            guard.waiter = rt::current_waker("JoinHandle::join");
             drop(guard);
             rt::park(Op::Join(target), None, at);
         }
