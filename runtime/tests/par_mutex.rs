@@ -80,7 +80,7 @@ fn hammer(carriers: usize, threads: u64, each: u64) -> (u64, u64) {
             let total = *counter.lock();
             (total, overlaps.load(SeqCst))
         })
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}"))
     })
 }
 
@@ -141,7 +141,7 @@ fn a_starving_waiter_gets_the_lock_while_two_threads_hammer_it() {
             hammers.into_iter().for_each(|h| h.join().unwrap());
             (waited, hammering)
         })
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}"))
     });
     assert!(hammering, "the waiter got the lock only after a hammering thread gave up");
     assert!(waited < Duration::from_secs(2), "the waiter waited {waited:?}");
@@ -177,7 +177,7 @@ fn try_lock_barges_in_normal_mode_but_not_in_starvation_mode() {
             seen.push(m.try_lock().is_some()); // free, nobody waiting: true
             seen
         })
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}"))
     });
     assert_eq!(
         seen, [true; 5],
@@ -213,7 +213,7 @@ fn a_panicking_holder_releases_the_lock_to_a_parked_waiter() {
             let fresh = m.try_lock().is_some();
             (panicked, value, fresh)
         })
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}"))
     });
     assert!(panicked);
     assert_eq!(value, 11, "the waiter saw the panicking holder's write");
@@ -255,7 +255,7 @@ fn a_lock_is_held_across_a_sleep_and_a_park() {
             let order = m.lock().clone();
             (order, elapsed)
         })
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}"))
     });
     assert_eq!(order.first(), Some(&99), "a waiter got in while the holder slept: {order:?}");
     let mut rest = order[1..].to_vec();
