@@ -96,20 +96,19 @@ impl ParMutex {
     #[inline]
     pub(super) fn lock(&self, at: &'static Location<'static>) {
         rt::point(Op::Lock, Some(self.obj), at);
-        if self.state.compare_exchange(0, LOCKED, Acquire, Relaxed).is_err() {
-            self.lock_slow(at);
+        if let Err(seen) = self.state.compare_exchange(0, LOCKED, Acquire, Relaxed) {
+            self.lock_slow(seen, at);
         }
     }
 
-    /// The contended lock: Go's `lockSlow`.
+    /// The contended lock, from state `old`: Go's `lockSlow`.
     #[cold]
     #[inline(never)]
-    fn lock_slow(&self, at: &'static Location<'static>) {
+    fn lock_slow(&self, mut old: u64, at: &'static Location<'static>) {
         let mut wait_start: Option<Instant> = None;
         let mut starving = false;
         let mut awoke = false;
         let mut iter = 0;
-        let mut old = self.state.load(Relaxed);
         loop {
             // 1. Held in normal mode: spin a little if another carrier may be running the
             //    holder. Not in starvation mode: the lock goes to the first waiter anyway.
