@@ -32,7 +32,8 @@ use crate::sched::rt;
 ///   for a lock another holds, fails the run at once with
 ///   [`Failure::LockCycle`](crate::diag::Failure::LockCycle), naming the threads, locks and
 ///   lines. Go would hang (and report "all goroutines are asleep" only if everything else
-///   stops too).
+///   stops too), and so does the parallel executor, which keeps no record of holders: the
+///   run fails with a deadlock report once every thread is blocked.
 ///
 /// Differences from Go: the guard cannot be sent to another thread, so a mutex is unlocked by
 /// the thread that locked it (Go allows unlocking from anywhere). There is no poisoning: a
@@ -159,8 +160,10 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// # Panics
     ///
-    /// Outside a run. Locking a mutex this thread already holds does not panic: the run
-    /// fails with a [`LockCycle`](crate::diag::Failure::LockCycle) report instead.
+    /// Outside a run. Locking a mutex this thread already holds does not panic: under the
+    /// deterministic executor the run fails with a
+    /// [`LockCycle`](crate::diag::Failure::LockCycle) report instead (on the parallel one, the
+    /// thread blocks, as in Go).
     ///
     /// # Examples
     ///
