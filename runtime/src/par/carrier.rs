@@ -291,6 +291,17 @@ impl Carrier {
         }
     }
 
+    /// Whether a thread of this carrier about to park for a lock may spin first (Go's
+    /// `canSpin`): there are other carriers, not all of them asleep (one may be running the
+    /// holder), and nothing else waits to run here (spinning would delay it).
+    pub(crate) fn can_spin(&self) -> bool {
+        let n = self.shared.status.len();
+        n > 1
+            && self.shared.sleeping.load(Relaxed) + 1 < n
+            && self.runnext.borrow().is_none()
+            && self.local.as_ref().is_some_and(Worker::is_empty)
+    }
+
     /// The carrier's loop: find a thread, run it until it suspends, settle it; sleep when
     /// there is nothing to do; return at shutdown.
     pub(super) fn run(&self) {

@@ -46,6 +46,20 @@ pub(crate) fn outside_run_message(what: &str) -> String {
     )
 }
 
+/// Whether this OS thread runs the deterministic executor: primitives that have a faster,
+/// unrecorded path for the parallel executor decide with this, once, when they are created.
+pub(crate) fn is_sim() -> bool {
+    exec::try_with(|_| ()).is_some()
+}
+
+/// Whether a thread about to park for a lock should first spin a little (Go's `canSpin`):
+/// never under the deterministic executor; on the parallel one, only if another carrier is
+/// awake (it may be running the holder) and this carrier has nothing else queued.
+#[inline]
+pub(crate) fn can_spin() -> bool {
+    exec::try_with(|_| false).unwrap_or_else(|| par::current().is_some_and(|c| c.can_spin()))
+}
+
 /// A scheduling point before a visible operation.
 #[inline]
 pub(crate) fn point(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {

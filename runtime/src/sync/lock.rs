@@ -1,5 +1,5 @@
-//! The lock behind [`Mutex`](super::Mutex) and [`RwLock`](super::RwLock): readers and
-//! writers, first come first served, with Go's writer preference (≈ Go's `sync/rwmutex.go`).
+//! The lock behind [`RwLock`](super::RwLock), and [`Mutex`](super::Mutex) under `sim`: readers
+//! and writers, first come first served, with Go's writer preference (≈ `sync/rwmutex.go`).
 //!
 //! Policy, all under `state`'s lock:
 //! * A writer gets the lock at once only if nobody holds it and nobody waits; otherwise it

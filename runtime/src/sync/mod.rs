@@ -19,6 +19,7 @@
 
 mod lock;
 mod mutex;
+mod mutex_par;
 mod once;
 mod rwlock;
 mod waitgroup;

@@ -7,6 +7,8 @@ use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 
 use super::lock::RawLock;
+use super::mutex_par::ParMutex;
+use crate::sched::rt;
 
 /// A mutual-exclusion lock protecting a `T`: Go's `sync.Mutex`, with the data inside, as in
 /// Rust's `std::sync::Mutex`.
@@ -17,14 +19,21 @@ use super::lock::RawLock;
 ///
 /// * **Blocking.** `lock` parks the green thread, not the OS thread, and is a scheduling
 ///   point. Releasing is not a scheduling point and never blocks.
-/// * **Fairness.** Waiters are served first come, first served, and an unlock hands the lock
-///   straight to the next waiter (no barging). This is Go's "starvation mode" all the time:
-///   simpler to reason about, and no waiter can starve.
+/// * **Fairness.** Under the deterministic executor ([`sim`](crate::sim)), waiters are served
+///   first come, first served, and an unlock hands the lock straight to the next waiter (no
+///   barging): Go's "starvation mode" all the time, simpler to reason about, and no waiter
+///   can starve. On the parallel executor ([`par`](crate::par)) it is Go's algorithm: a woken
+///   waiter competes with running threads, which may take a just-released lock ("barging")
+///   after spinning briefly, so a running thread can lock and unlock many times without a
+///   switch; a waiter that has waited more than 1 ms switches the mutex to starvation mode,
+///   where an unlock hands the lock to the first waiter and newcomers queue, until the
+///   queue empties or a waiter got the lock within 1 ms.
 /// * **Misuse.** Locking a mutex the thread already holds, or a cycle of threads each waiting
 ///   for a lock another holds, fails the run at once with
 ///   [`Failure::LockCycle`](crate::diag::Failure::LockCycle), naming the threads, locks and
 ///   lines. Go would hang (and report "all goroutines are asleep" only if everything else
-///   stops too).
+///   stops too), and so does the parallel executor, which keeps no record of holders: the
+///   run fails with a deadlock report once every thread is blocked.
 ///
 /// Differences from Go: the guard cannot be sent to another thread, so a mutex is unlocked by
 /// the thread that locked it (Go allows unlocking from anywhere). There is no poisoning: a
@@ -53,14 +62,48 @@ use super::lock::RawLock;
 /// assert_eq!(total.unwrap(), 10);
 /// ```
 pub struct Mutex<T: ?Sized> {
-    raw: RawLock,
+    raw: Raw,
     data: UnsafeCell<T>,
+}
+
+/// The lock behind a [`Mutex`], chosen once, at creation, by the executor of the run (a
+/// mutex is only used in the run that created it).
+enum Raw {
+    /// The deterministic executor: FIFO hand-off, every step recorded (lock cycles, traces).
+    Fifo(RawLock),
+    /// The parallel executor: Go's algorithm (barging, spinning, starvation mode).
+    Go(ParMutex),
+}
+
+impl Raw {
+    #[inline]
+    fn lock(&self, at: &'static Location<'static>) {
+        match self {
+            Raw::Go(m) => m.lock(at),
+            Raw::Fifo(l) => l.lock(true, at),
+        }
+    }
+
+    fn try_lock(&self, at: &'static Location<'static>) -> bool {
+        match self {
+            Raw::Go(m) => m.try_lock(at),
+            Raw::Fifo(l) => l.try_lock(true, at),
+        }
+    }
+
+    #[inline]
+    fn unlock(&self, at: &'static Location<'static>) {
+        match self {
+            Raw::Go(m) => m.unlock(at),
+            Raw::Fifo(l) => l.unlock(true, at),
+        }
+    }
 }
 
 // SAFETY: the lock gives one thread at a time access to `data`, so sharing a `Mutex` only
 // ever moves `T` between threads: `T: Send` suffices, as for `std::sync::Mutex`.
 unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
-// SAFETY: `RawLock` is `Send`; the `T` moves with the mutex.
+// SAFETY: both kinds of raw lock are `Send`; the `T` moves with the mutex.
 unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 
 impl<T> Mutex<T> {
@@ -84,7 +127,13 @@ impl<T> Mutex<T> {
     /// ```
     #[track_caller]
     pub fn new(value: T) -> Mutex<T> {
-        Mutex { raw: RawLock::new("sync.Mutex", Location::caller()), data: UnsafeCell::new(value) }
+        let at = Location::caller();
+        let raw = if rt::is_sim() {
+            Raw::Fifo(RawLock::new("sync.Mutex", at))
+        } else {
+            Raw::Go(ParMutex::new("sync.Mutex", at))
+        };
+        Mutex { raw, data: UnsafeCell::new(value) }
     }
 
     /// Consumes the mutex and returns the data. Needs no locking: nobody else can hold it.
@@ -104,13 +153,17 @@ impl<T> Mutex<T> {
 impl<T: ?Sized> Mutex<T> {
     /// Locks the mutex, parking the green thread until it is free: Go's `mu.Lock()`.
     ///
-    /// A scheduling point. Blocks while another thread holds the lock; waiters get it in
-    /// arrival order.
+    /// A scheduling point. Blocks while another thread holds the lock. Under the
+    /// deterministic executor waiters get it in arrival order; on the parallel executor a
+    /// running thread may take it ahead of waiters, except in starvation mode (see
+    /// [`Mutex`]'s fairness).
     ///
     /// # Panics
     ///
-    /// Outside a run. Locking a mutex this thread already holds does not panic: the run
-    /// fails with a [`LockCycle`](crate::diag::Failure::LockCycle) report instead.
+    /// Outside a run. Locking a mutex this thread already holds does not panic: under the
+    /// deterministic executor the run fails with a
+    /// [`LockCycle`](crate::diag::Failure::LockCycle) report instead (on the parallel one, the
+    /// thread blocks, as in Go).
     ///
     /// # Examples
     ///
@@ -130,14 +183,16 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         let at = Location::caller();
-        self.raw.lock(true, at);
+        self.raw.lock(at);
         MutexGuard { mutex: self, at, _not_send: PhantomData }
     }
 
     /// Locks the mutex if it is free now: Go's `mu.TryLock()`. Never blocks; a scheduling
     /// point.
     ///
-    /// Returns `None` if another thread holds it or threads are waiting for it.
+    /// Returns `None` if another thread holds it. Under the deterministic executor, also if
+    /// threads are waiting for it; on the parallel executor, also in starvation mode (the
+    /// lock is reserved for the first waiter), as Go's `TryLock`.
     ///
     /// # Examples
     ///
@@ -156,7 +211,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         let at = Location::caller();
-        self.raw.try_lock(true, at).then(|| MutexGuard { mutex: self, at, _not_send: PhantomData })
+        self.raw.try_lock(at).then(|| MutexGuard { mutex: self, at, _not_send: PhantomData })
     }
 
     /// The data, through an exclusive borrow: no locking needed.
@@ -230,7 +285,7 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        self.mutex.raw.unlock(true, self.at);
+        self.mutex.raw.unlock(self.at);
     }
 }
 
