@@ -298,7 +298,7 @@ impl Carrier {
         let n = self.shared.status.len();
         n > 1
             && self.shared.sleeping.load(Relaxed) + 1 < n
-            && self.runnext.borrow().is_none()
+            && self.runnext.get().is_none()
             && self.local.as_ref().is_some_and(Worker::is_empty)
     }
 
