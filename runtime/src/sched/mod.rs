@@ -20,7 +20,9 @@ pub use spawn::{Builder, JoinHandle, MIN_STACK_SIZE, PanicError, SpawnError, go}
 
 /// A green thread's id: 1 for main, then 2, 3, ... in spawn order, as Go numbers goroutines.
 ///
-/// Ids are unique within one run and the same in every replay of it.
+/// Ids are unique within one run and the same in every replay of it. On the parallel
+/// executor each carrier takes ids in blocks of 16 (as Go's Ps take goroutine ids), so ids
+/// are unique but threads spawned on different carriers are not numbered in spawn order.
 ///
 /// # Examples
 ///
