@@ -5,10 +5,11 @@
 
 mod common;
 
+use common::{ms, on, within};
+
 use std::collections::{BTreeMap, HashSet};
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use gort::chan::{self, TryRecvError};
@@ -20,29 +21,6 @@ use gort::{go, par, select, time};
 
 /// How late a real-clock timer may fire, on a machine shared with other tests.
 const LATE: Duration = Duration::from_millis(500);
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn on(carriers: usize) -> par::Config {
-    par::Config::default().with_processors(carriers)
-}
-
-/// Runs `f` on a fresh OS thread and fails if it has not finished within `limit`: a run
-/// that hangs (a starved thread, a missed wake-up) fails the test instead of hanging it.
-#[track_caller]
-fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(catch_unwind(AssertUnwindSafe(f)));
-    });
-    match rx.recv_timeout(limit) {
-        Ok(Ok(value)) => value,
-        Ok(Err(payload)) => resume_unwind(payload),
-        Err(_) => panic!("did not finish within {limit:?}"),
-    }
-}
 
 /// Busy-waits for `d` of wall time, holding the carrier (no scheduling point).
 fn spin_for(d: Duration) {

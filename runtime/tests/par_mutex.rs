@@ -5,37 +5,16 @@
 //!
 //! Par only: under the deterministic executor `Mutex` is a FIFO hand-off (tests/sync.rs).
 
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+mod common;
+
+use common::{ms, on, within};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use gort::diag::Failure;
 use gort::sync::Mutex;
 use gort::{chan, go, par, sched, time};
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn on(carriers: usize) -> par::Config {
-    par::Config::default().with_processors(carriers)
-}
-
-/// Runs `f` on a fresh OS thread and fails if it has not finished within `limit`: a lost
-/// wake-up fails the test instead of hanging it.
-#[track_caller]
-fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(catch_unwind(AssertUnwindSafe(f)));
-    });
-    match rx.recv_timeout(limit) {
-        Ok(Ok(value)) => value,
-        Ok(Err(payload)) => resume_unwind(payload),
-        Err(_) => panic!("did not finish within {limit:?}"),
-    }
-}
 
 /// `threads` threads each add 1 `each` times to a counter behind one mutex, with a read,
 /// a pause and a write inside the critical section (a lost update if two overlap); every

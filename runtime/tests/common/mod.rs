@@ -8,6 +8,9 @@
 #![allow(dead_code)] // each test file uses some of these
 
 use std::fmt::Debug;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use gort::{par, sim};
 
@@ -77,5 +80,33 @@ fn par_runs<T>(main: &(impl Fn() -> T + Sync)) {
         if let Err(e) = par::run(&par_config(), || drop(main())) {
             panic!("parallel run {run}: {e}");
         }
+    }
+}
+
+/// A duration of `n` milliseconds.
+pub(crate) fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// The parallel executor with `carriers` carriers.
+pub(crate) fn on(carriers: usize) -> par::Config {
+    par::Config::default().with_processors(carriers)
+}
+
+/// Runs `f` on a fresh OS thread and fails if it has not finished within `limit`: a run
+/// that hangs (a starved thread, a missed wake-up) fails the test instead of hanging it.
+#[track_caller]
+pub(crate) fn within<T: Send + 'static>(
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(catch_unwind(AssertUnwindSafe(f)));
+    });
+    match rx.recv_timeout(limit) {
+        Ok(Ok(value)) => value,
+        Ok(Err(payload)) => resume_unwind(payload),
+        Err(_) => panic!("did not finish within {limit:?}"),
     }
 }
