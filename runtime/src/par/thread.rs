@@ -339,7 +339,7 @@ impl Slab {
     pub(super) fn get(&self, slot: u32) -> Option<GRef> {
         let (chunk, i) = (slot as usize / CHUNK, slot as usize % CHUNK);
         let base = self.chunks.get(chunk)?.load(Acquire);
-        // SAFETY: a non-null chunk pointer is the start of CHUNK records (see `grow`).
+        // SAFETY: a non-null chunk pointer is the start of CHUNK records (see `refill`).
         NonNull::new(base).map(|b| GRef(unsafe { b.add(i) }))
     }
 
@@ -385,7 +385,7 @@ impl Drop for Slab {
     fn drop(&mut self) {
         for chunk in self.chunks.iter().take(*self.grown.get_mut()) {
             let base = chunk.load(Relaxed);
-            // SAFETY: `grow` made this pointer from a `Box<[GThread]>` of CHUNK records, and
+            // SAFETY: `refill` made this pointer from a `Box<[GThread]>` of CHUNK records, and
             // nothing uses the records any more (the run is over).
             drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(base, CHUNK)) });
         }
