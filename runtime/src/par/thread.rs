@@ -356,7 +356,13 @@ impl Slab {
         drop(free);
         let mut grown = self.grown.lock();
         let chunk = *grown;
-        assert!(chunk < MAX_CHUNKS, "gort: more than {} green threads alive", MAX_CHUNKS * CHUNK);
+        assert!(
+            chunk < MAX_CHUNKS,
+            "gort: more than {} green threads alive at once, the most one parallel run holds; \
+             keep fewer alive (join finished threads, or feed a pool of workers through a \
+             channel instead of spawning one thread per job)",
+            MAX_CHUNKS * CHUNK
+        );
         let first = (chunk * CHUNK) as u32;
         let records: Box<[GThread]> = (0..CHUNK as u32).map(|i| GThread::free(first + i)).collect();
         self.chunks[chunk].store(Box::into_raw(records).cast::<GThread>(), Release);
