@@ -19,6 +19,7 @@ use corosensei::CoroutineResult;
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use parking_lot::{Condvar, Mutex};
 
+use super::blocks::{Blocks, Depot};
 use super::thread::{BATCH, GRef, Slab};
 use super::timer::Timers;
 use crate::diag::{Failure, PanicReport};
@@ -57,6 +58,8 @@ pub(super) struct Shared {
     pub(super) wakeups: AtomicU64,
     /// Every thread's record.
     pub(super) slab: Slab,
+    /// Small blocks freed by carriers whose own lists are full.
+    depot: Depot,
     pub(super) timers: Timers,
     pub(super) failure: Mutex<Option<Failure>>,
     /// Panics of joinable threads nobody has joined yet.
@@ -89,6 +92,7 @@ impl Shared {
             teardown: AtomicBool::new(false),
             wakeups: AtomicU64::new(0),
             slab: Slab::new(),
+            depot: Depot::new(),
             timers: Timers::new(),
             failure: Mutex::new(None),
             unobserved: Mutex::new(Vec::new()),
@@ -196,6 +200,8 @@ pub(crate) struct Carrier {
     pub(super) current: Cell<Option<GRef>>,
     /// Free record slots cached by this carrier.
     free: RefCell<Vec<u32>>,
+    /// Small blocks cached by this carrier.
+    blocks: Blocks,
     /// Thread ids reserved by this carrier: the next one and the end of the block.
     pub(super) ids: Cell<(u64, u64)>,
     /// Threads spawned on this carrier (added to the run's count when it stops).
@@ -250,6 +256,7 @@ impl Carrier {
             runnext: Cell::new(None),
             current: Cell::new(None),
             free: RefCell::new(Vec::new()),
+            blocks: Blocks::new(),
             ids: Cell::new((0, 0)),
             spawned: Cell::new(0),
             after: Cell::new(After::Park),
@@ -472,5 +479,25 @@ impl Carrier {
             let keep = 8 * BATCH;
             self.shared.slab.give_back(free.drain(keep..));
         }
+    }
+}
+
+/// Small blocks (join packets), through this carrier's cache.
+impl Carrier {
+    /// A block of memory that fits `layout` (uninitialized).
+    pub(crate) fn take_block(&self, layout: std::alloc::Layout) -> ptr::NonNull<u8> {
+        self.blocks.take(&self.shared.depot, layout)
+    }
+
+    /// Frees a block for reuse.
+    ///
+    /// # Safety
+    ///
+    /// `p` came from [`Carrier::take_block`] (of any carrier) or
+    /// [`take_off_carrier`](super::blocks::take_off_carrier) with the same `layout`, and is no
+    /// longer used.
+    pub(crate) unsafe fn give_block(&self, p: ptr::NonNull<u8>, layout: std::alloc::Layout) {
+        // SAFETY: the caller's contract is `give`'s.
+        unsafe { self.blocks.give(&self.shared.depot, p, layout) }
     }
 }

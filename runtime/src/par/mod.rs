@@ -35,6 +35,7 @@
 //! Thread-locals (`thread_local!`) belong to carriers, not green threads: a green thread
 //! may resume on another carrier after any scheduling point.
 
+mod blocks;
 mod carrier;
 mod ops;
 mod thread;
@@ -48,6 +49,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+pub(crate) use blocks::{free_off_carrier, take_off_carrier};
 use carrier::Shared;
 pub(crate) use carrier::{Carrier, current};
 use timer::Action;

@@ -9,6 +9,7 @@
 //! ([`sim::run`](crate::sim::run)); called anywhere else it panics with a message that says
 //! so.
 
+mod packet;
 mod park;
 pub(crate) mod rt;
 mod spawn;

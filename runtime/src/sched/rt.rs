@@ -5,8 +5,10 @@
 //! runs one, else the parallel executor ([`crate::par`]) if this OS thread is one of its
 //! carriers, else panics (or does nothing, for the `try` kind) as outside a run.
 
+use std::alloc::Layout;
 use std::any::Any;
 use std::panic::Location;
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -95,11 +97,6 @@ pub(crate) struct Waker {
     pub(crate) slot: u32,
 }
 
-impl Waker {
-    /// Nobody (run ids start at 1): a waiter slot that is empty, at no extra size.
-    pub(crate) const NOBODY: Waker = Waker { run: 0, id: ThreadId(0), slot: 0 };
-}
-
 /// Makes the thread runnable, or leaves it a permit ([`Thread::unpark`]).
 pub(crate) fn wake(waker: Waker, at: &'static Location<'static>) {
     // A no-op outside a run: destructors (a dropped Sender) may wake after it ended.
@@ -107,6 +104,35 @@ pub(crate) fn wake(waker: Waker, at: &'static Location<'static>) {
         && let Some(c) = par::current()
     {
         c.unpark(waker, at);
+    }
+}
+
+/// The id of the run this OS thread executes, 0 outside a run.
+pub(crate) fn run_id() -> u64 {
+    exec::try_with(|sim| sim.run_id).or_else(|| par::current().map(|c| c.run_id())).unwrap_or(0)
+}
+
+/// Memory for a small block shared between threads (a join packet): from the carrier's
+/// cache under the parallel executor, from the allocator elsewhere.
+pub(crate) fn take_block(layout: Layout) -> NonNull<u8> {
+    match par::current() {
+        Some(c) => c.take_block(layout),
+        None => par::take_off_carrier(layout),
+    }
+}
+
+/// Frees a block from [`take_block`].
+///
+/// # Safety
+///
+/// `p` came from [`take_block`] with the same `layout` (on any OS thread), and is no
+/// longer used.
+pub(crate) unsafe fn give_block(p: NonNull<u8>, layout: Layout) {
+    match par::current() {
+        // SAFETY: the caller's contract is `give_block`'s.
+        Some(c) => unsafe { c.give_block(p, layout) },
+        // SAFETY: as above.
+        None => unsafe { par::free_off_carrier(p, layout) },
     }
 }
 
