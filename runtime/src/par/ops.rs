@@ -187,8 +187,8 @@ impl Carrier {
 
     pub(crate) fn panic_report(&self, payload: &Box<dyn Any + Send>) -> PanicReport {
         let me = self.me("panic");
-        let (message, location) = match me.last_panic.take() {
-            Some(seen) => *seen,
+        let (message, location) = match me.take_panic() {
+            Some(seen) => seen,
             None => (panic_hook::payload_message(payload), None),
         };
         PanicReport { thread: me.label(), message, location }
@@ -199,7 +199,7 @@ impl Carrier {
     pub(crate) fn capture_panic(&self, message: String, location: Option<String>) -> bool {
         match self.current.get() {
             Some(t) if !self.tearing_down() => {
-                t.last_panic.set(Some(Box::new((message, location))));
+                t.set_panic(message, location);
                 true
             }
             _ => false,

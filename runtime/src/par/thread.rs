@@ -11,7 +11,8 @@
 //! queues the thread, the run queue that holds it, the carrier running it, or nobody while it
 //! is parked (the next successful wake takes it). Only that party touches the fields in
 //! `Cell`s and `co`. A free record belongs to the free list holding its slot. Other carriers
-//! and the monitor only touch `state`, `site` and `name` (atomics and a lock).
+//! and the monitor only touch `state`, `site` and `extra` (atomics; `extra`'s box under
+//! [`EXTRAS`]).
 
 use std::cell::{Cell, UnsafeCell};
 use std::io;
@@ -50,6 +51,17 @@ pub(super) struct Wait {
     pub(super) at: &'static Location<'static>,
 }
 
+/// The part of a record few threads need.
+#[derive(Default)]
+struct Extra {
+    name: Option<Arc<str>>,
+    /// The message and location of the thread's panic, from the panic hook.
+    last_panic: Option<(String, Option<String>)>,
+}
+
+/// Held to change or free a record's [`Extra`], and by any thread but the owner to read it.
+static EXTRAS: Mutex<()> = Mutex::new(());
+
 /// One green thread (or a free record waiting for the next spawn).
 pub(super) struct GThread {
     /// `id << 2 | park state` while the thread lives; 0 while the record is free.
@@ -59,9 +71,9 @@ pub(super) struct GThread {
     /// Where the thread was spawned; an atomic so the monitor may read it while the record
     /// is being reused (it re-checks the id).
     site: AtomicPtr<Location<'static>>,
-    /// The thread's name, if it has one (set at spawn, cleared at exit; read by the monitor).
-    name: Mutex<Option<Arc<str>>>,
-    named: Cell<bool>,
+    /// What few threads have (a name, a panic being reported), boxed on demand so the
+    /// record, one per thread, stays at 104 bytes; null for most threads.
+    extra: AtomicPtr<Extra>,
     /// The parent's id, 0 for none.
     parent: Cell<u64>,
     /// Usable stack bytes.
@@ -74,9 +86,6 @@ pub(super) struct GThread {
     /// What the thread is parked for: a [`Wait`] in its own `park` frame, null while it
     /// is not parked. Read for reports once no carrier runs.
     pub(super) wait: Cell<*const Wait>,
-    /// The message and location of its last panic, from the panic hook.
-    #[allow(clippy::type_complexity)]
-    pub(super) last_panic: Cell<Option<Box<(String, Option<String>)>>>,
     /// The coroutine; see the module's ownership rule.
     co: UnsafeCell<Option<Co>>,
 }
@@ -87,7 +96,8 @@ pub(super) struct GThread {
 // (a push/steal, a lock or an AcqRel CAS is between any two owners). A coroutine's stack
 // holds only what the green thread's closure captured or created, and spawned closures are
 // `Send`; code on green threads must not rely on an OS thread's identity across scheduling
-// points (documented on `par`). `state` and `site` are atomics and `name` is behind a lock.
+// points (documented on `par`). `state`, `site` and `extra` are atomics, and `extra`'s box
+// is changed, freed or read by others only under `EXTRAS`.
 unsafe impl Send for GThread {}
 // SAFETY: as above.
 unsafe impl Sync for GThread {}
@@ -106,14 +116,12 @@ impl GThread {
             state: AtomicU64::new(0),
             slot,
             site: AtomicPtr::new(ptr::null_mut()),
-            name: Mutex::new(None),
-            named: Cell::new(false),
+            extra: AtomicPtr::new(ptr::null_mut()),
             parent: Cell::new(0),
             stack_size: Cell::new(0),
             guard_lo: Cell::new(0),
             yielder: Cell::new(ptr::null()),
             wait: Cell::new(ptr::null()),
-            last_panic: Cell::new(None),
             co: UnsafeCell::new(None),
         }
     }
@@ -145,8 +153,7 @@ impl GThread {
         unsafe { *self.co() = Some(co) };
         self.parent.set(label.parent.map_or(0, ThreadId::as_u64));
         if label.name.is_some() {
-            *self.name.lock() = label.name;
-            self.named.set(true);
+            self.update_extra(|e| e.name = label.name);
         }
         self.site.store(ptr::from_ref(label.spawn_site).cast_mut(), Relaxed);
         self.wait.set(ptr::null());
@@ -156,10 +163,13 @@ impl GThread {
 
     /// Marks the record free once its thread has finished (by the owning carrier).
     pub(super) fn release(&self) {
-        if self.named.replace(false) {
-            self.name.lock().take();
+        if !self.extra.load(Relaxed).is_null() {
+            let _lock = EXTRAS.lock();
+            let p = self.extra.swap(ptr::null_mut(), Relaxed);
+            // SAFETY: a non-null `extra` comes from `Box::into_raw` in `update_extra`; under
+            // `EXTRAS` nobody else reads it, and it is no longer reachable.
+            drop(unsafe { Box::from_raw(p) });
         }
-        self.last_panic.set(None);
         self.state.store(0, Release);
     }
 
@@ -172,23 +182,51 @@ impl GThread {
         ThreadId(self.state.load(Relaxed) >> 2)
     }
 
+    /// The record's extra part, read by its owner (who alone changes it, so needs no lock).
+    fn extra(&self) -> Option<&Extra> {
+        // SAFETY: non-null means a live box from `update_extra`; only the owner (the caller)
+        // changes or frees it, and not while this borrow of `self` lasts.
+        unsafe { self.extra.load(Acquire).as_ref() }
+    }
+
+    /// Changes the extra part, making it first if need be (by the owner).
+    fn update_extra<R>(&self, f: impl FnOnce(&mut Extra) -> R) -> R {
+        let _lock = EXTRAS.lock();
+        let mut p = self.extra.load(Relaxed);
+        if p.is_null() {
+            p = Box::into_raw(Box::default());
+            self.extra.store(p, Release);
+        }
+        // SAFETY: a live box (made here or earlier); under `EXTRAS` no other thread reads
+        // it, and the owner holds no reference into the `Extra` itself across this call
+        // (`name_raw`'s bytes live in the `Arc`, which this never replaces while the
+        // thread lives).
+        f(unsafe { &mut *p })
+    }
+
     /// The thread's name (cheap for unnamed threads; by its owner).
     pub(super) fn name(&self) -> Option<Arc<str>> {
-        if self.named.get() { self.name.lock().clone() } else { None }
+        self.extra().and_then(|e| e.name.clone())
     }
 
     /// The name's bytes, valid until the thread finishes (by its owner, for the overflow
-    /// handler, which must not allocate).
+    /// handler, which must not allocate or lock).
     pub(super) fn name_raw(&self) -> &str {
-        if !self.named.get() {
-            return "";
+        self.extra().and_then(|e| e.name.as_deref()).unwrap_or("")
+    }
+
+    /// Keeps the message and location of the thread's panic, from the panic hook, for its
+    /// report (by the owner).
+    pub(super) fn set_panic(&self, message: String, location: Option<String>) {
+        self.update_extra(|e| e.last_panic = Some((message, location)));
+    }
+
+    /// Takes what [`GThread::set_panic`] kept (by the owner).
+    pub(super) fn take_panic(&self) -> Option<(String, Option<String>)> {
+        if self.extra.load(Relaxed).is_null() {
+            return None;
         }
-        let name = self.name.lock();
-        let s: &str = name.as_deref().unwrap_or("");
-        // SAFETY: the `Arc<str>` is only replaced by `init` and `release`, both by the owner,
-        // and neither runs while the thread lives; so the bytes outlive this borrow of
-        // `self` for as long as the owner uses it.
-        unsafe { &*ptr::from_ref(s) }
+        self.update_extra(|e| e.last_panic.take())
     }
 
     pub(super) fn site(&self) -> &'static Location<'static> {
@@ -227,7 +265,11 @@ impl GThread {
         if self.id() != id {
             return None;
         }
-        let name = self.name.lock().clone();
+        let name = {
+            let _lock = EXTRAS.lock();
+            // SAFETY: under `EXTRAS` the box is neither changed nor freed.
+            unsafe { self.extra.load(Acquire).as_ref() }.and_then(|e| e.name.clone())
+        };
         let site = self.site.load(Relaxed);
         (self.id() == id && !site.is_null()).then(|| ThreadLabel {
             id,
@@ -395,5 +437,15 @@ impl Drop for Slab {
             // nothing uses the records any more (the run is over).
             drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(base, CHUNK)) });
         }
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    /// One record per thread: its size is part of a parked thread's memory (the
+    /// benchmark's target); names and panic messages live in the boxed extra part.
+    #[test]
+    fn a_record_takes_104_bytes() {
+        assert_eq!(size_of::<super::GThread>(), 104);
     }
 }
