@@ -199,6 +199,58 @@ fn main_returning_unwinds_the_threads_still_parked() {
     assert!(start.elapsed() < Duration::from_secs(5), "waited for the sleepers");
 }
 
+/// Uses the channels from a destructor, as the run unwinds its threads.
+struct Pokes(chan::Sender<u8>, chan::Receiver<u8>, Arc<AtomicUsize>);
+
+impl Drop for Pokes {
+    fn drop(&mut self) {
+        // Whatever these find (another thread's waiter still queued, or nothing), they must
+        // not find the waiter of a thread already unwound: its frame is gone.
+        let _ = self.0.try_send(7);
+        let _ = self.1.try_recv();
+        self.2.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn threads_unwound_while_blocked_on_channels_take_their_waiters_off_the_queues() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let d = dropped.clone();
+    within(Duration::from_secs(10), move || {
+        par::run(&on(2), move || {
+            let (tx, rx) = chan::unbuffered::<u8>();
+            let (other_tx, other_rx) = chan::unbuffered::<u8>();
+            let (started_tx, started) = chan::bounded::<()>(64);
+            for i in 0..60 {
+                let pokes = Pokes(tx.clone(), rx.clone(), d.clone());
+                let (rx, other_tx) = (rx.clone(), other_tx.clone());
+                let started_tx = started_tx.clone();
+                go(move || {
+                    let _pokes = pokes;
+                    started_tx.send(()).unwrap();
+                    // Each waits on a channel nobody serves before main returns.
+                    match i % 3 {
+                        0 => drop(other_tx.send(1)),
+                        1 => drop(rx.recv()),
+                        _ => select! {
+                            recv(rx) => {},
+                            send(other_tx, 2) => {},
+                        },
+                    }
+                    unreachable!("nothing serves these channels while main runs");
+                });
+            }
+            for _ in 0..60 {
+                started.recv().unwrap();
+            }
+            sched::yield_now(); // let the last ones block
+            std::mem::forget((tx, other_rx));
+        })
+        .unwrap()
+    });
+    assert_eq!(dropped.load(SeqCst), 60, "every blocked thread was unwound");
+}
+
 #[test]
 fn a_thread_blocking_its_carrier_is_named_in_a_warning() {
     let config = on(2).with_blocking_warning(ms(50));

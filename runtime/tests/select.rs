@@ -278,6 +278,6 @@ fn a_losing_send_arm_gives_up_its_value_when_the_select_returns() {
             recv(wake) => {}
         }
         waker.join().unwrap();
-        assert_eq!(std::sync::Arc::strong_count(&payload), 1, "the unsent value is still queued");
+        assert_eq!(std::sync::Arc::strong_count(&payload), 1, "the losing send arm kept its value");
     });
 }

@@ -9,21 +9,29 @@
 //!   until a receiver arrives).
 //! * Once `senders == 0` no receiver is queued; once `receivers == 0` no sender is queued.
 //!
-//! A waiter's slot moves `Waiting -> Done` (the value was handed over) or
-//! `Waiting -> Closed` (the other side went away), exactly once, under the channel lock;
-//! the waiting thread is unparked after the lock is released, and re-checks its slot after
-//! every wake-up, so a stray unpark is harmless.
+//! A waiter (≈ Go's `sudog`) lives in the blocked thread's own frame, not on the heap: the
+//! queues hold pointers to it. Its state moves `WAITING -> DONE` (the value was handed over)
+//! or `WAITING -> CLOSED` (the other side went away), exactly once, under the channel lock,
+//! by whoever takes it off the queue; that party copies the waiter's waker first, publishes
+//! the state last, and touches the waiter no more (the blocked thread may return the moment
+//! it sees the state, and its frame with the waiter goes). The waiting thread is unparked
+//! after the lock is released, and re-checks the state after every wake-up, so a stray
+//! unpark is harmless. A waiter's frame never ends while the waiter is queued: the thread
+//! returns only once it was taken off, and a frame unwound early takes it off first
+//! ([`Queued`], and `select`'s withdrawal).
 //!
-//! A `select!` queues one waiter per arm, all sharing a [`SelectToken`]. Whoever completes
-//! one of them must first claim the token (a compare-and-swap, ≈ Go's `selectDone`); a
-//! waiter whose token another arm already claimed is stale and is skipped and dropped. The
-//! stale-waiter rule weakens the invariants above: a queue may hold stale waiters that do not
-//! satisfy them.
+//! A `select!` queues one waiter per arm, all sharing a [`SelectToken`] in the select's
+//! frame. Whoever completes one of them must first claim the token (a compare-and-swap,
+//! ≈ Go's `selectDone`); a waiter whose token another arm already claimed is stale and is
+//! skipped and dropped from the queue. The stale-waiter rule weakens the invariants above: a
+//! queue may hold stale waiters that do not satisfy them.
 
+use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::panic::Location;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::ptr::{self, NonNull};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use parking_lot::{Mutex, MutexGuard};
 
@@ -44,25 +52,23 @@ pub(super) struct Inner<T> {
     buf: VecDeque<T>,
     senders: usize,
     receivers: usize,
-    sendq: VecDeque<Arc<Waiter<T>>>,
-    recvq: VecDeque<Arc<Waiter<T>>>,
+    sendq: VecDeque<WaiterPtr<T>>,
+    recvq: VecDeque<WaiterPtr<T>>,
 }
 
-/// A blocked sender (holding its value) or receiver (waiting for one).
+/// A blocked sender (holding its value) or receiver (waiting for one), in its thread's frame.
 pub(super) struct Waiter<T> {
     thread: Waker,
-    slot: Mutex<Slot<T>>,
-    /// For a `select!` arm: the token its arms share, and this arm's index.
-    select: Option<Arc<SelectToken>>,
-    /// For a `select!` arm: its index (kept apart from the token so the waiter stays small:
-    /// one per blocked thread).
+    /// `WAITING`, `DONE` or `CLOSED`; see the module docs.
+    state: AtomicU8,
+    /// For a `select!` arm: its index.
     case: u32,
-}
-
-/// Shared by the waiters of one blocked `select!`: which arm completed, if any.
-#[derive(Debug)]
-pub(super) struct SelectToken {
-    chosen: AtomicUsize,
+    /// For a `select!` arm: the token its arms share (in the select's frame), else null.
+    token: *const SelectToken,
+    /// A sender's value until a receiver takes it (or the close gives it back); a receiver's
+    /// once delivered. Written by the party that takes the waiter off the queue, then read
+    /// by the waiting thread once `state` says so.
+    value: UnsafeCell<Option<T>>,
 }
 
 /// Under contention, a lock is retried this many times before parking_lot's slow path
@@ -74,11 +80,39 @@ const SPINS: usize = 4;
 /// Spin-loop hints between two looks at a contended lock.
 const PAUSES: usize = 30;
 
+const WAITING: u8 = 0;
+const DONE: u8 = 1;
+const CLOSED: u8 = 2;
+
+/// A queued waiter.
+pub(super) struct WaiterPtr<T>(NonNull<Waiter<T>>);
+
+// SAFETY: a queued waiter is only touched under its channel's lock (or by its own thread
+// once it has been taken off the queue); it moves values of `T` between threads, so `T`
+// must be `Send`, as for the channel itself.
+unsafe impl<T: Send> Send for WaiterPtr<T> {}
+
+impl<T> WaiterPtr<T> {
+    /// # Safety
+    ///
+    /// The waiter is queued (so alive: see the module docs) and the channel's lock is held.
+    unsafe fn get(&self) -> &Waiter<T> {
+        // SAFETY: the caller's contract.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+/// Shared by the waiters of one blocked `select!`: which arm completed, if any.
+#[derive(Debug)]
+pub(super) struct SelectToken {
+    chosen: AtomicUsize,
+}
+
 const NOT_CHOSEN: usize = usize::MAX;
 
 impl SelectToken {
-    pub(super) fn new() -> Arc<Self> {
-        Arc::new(SelectToken { chosen: AtomicUsize::new(NOT_CHOSEN) })
+    pub(super) fn new() -> Self {
+        SelectToken { chosen: AtomicUsize::new(NOT_CHOSEN) }
     }
 
     /// The arm that completed, once one has.
@@ -93,79 +127,124 @@ impl SelectToken {
     }
 }
 
-enum Slot<T> {
-    /// Still queued; a sender's value is here.
-    Waiting(Option<T>),
-    /// Handed over; a receiver's value is here.
-    Done(Option<T>),
-    /// The other side went away; a sender's value comes back here.
-    Closed(Option<T>),
-}
-
 impl<T> Waiter<T> {
-    fn new(
+    /// A plain waiter: a sender with `Some(value)`, a receiver with `None`.
+    pub(super) fn new(thread: Waker, value: Option<T>) -> Self {
+        Waiter {
+            thread,
+            state: AtomicU8::new(WAITING),
+            case: 0,
+            token: ptr::null(),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// A `select!` arm's waiter.
+    pub(super) fn for_select(
         thread: Waker,
         value: Option<T>,
-        select: Option<(Arc<SelectToken>, usize)>,
-    ) -> Arc<Self> {
-        let (select, case) = match select {
-            Some((token, case)) => (Some(token), u32::try_from(case).expect("arms fit in u32")),
-            None => (None, 0),
-        };
-        Arc::new(Waiter { thread, slot: Mutex::new(Slot::Waiting(value)), select, case })
+        token: &SelectToken,
+        case: usize,
+    ) -> Self {
+        Waiter {
+            token,
+            case: u32::try_from(case).expect("arms fit in u32"),
+            ..Waiter::new(thread, value)
+        }
     }
 
     /// Takes the waiter for this completion: always for a plain waiter; for a select arm,
-    /// only if no other arm of its select completed first.
+    /// only if no other arm of its select completed first. Under the channel lock.
     fn claim(&self) -> bool {
-        self.select.as_ref().is_none_or(|token| token.claim(self.case as usize))
+        // SAFETY: the token lives in the select's frame, which outlives its queued waiters
+        // (`select` withdraws them all before it returns or unwinds).
+        self.token.is_null() || unsafe { &*self.token }.claim(self.case as usize)
     }
 
-    /// Gives a waiting receiver its value; returns it if the waiter is no longer waiting.
-    fn deliver(&self, value: T) -> Result<(), T> {
-        let mut slot = self.slot.lock();
-        match &*slot {
-            Slot::Waiting(_) if self.claim() => {
-                *slot = Slot::Done(Some(value));
-                Ok(())
-            }
-            _ => Err(value),
-        }
+    /// Finishes a waiter taken off the queue: sets its state and returns its thread's
+    /// waker, read before the state is published (after that the waiter may be gone).
+    fn settle(&self, state: u8) -> Waker {
+        let thread = self.thread;
+        self.state.store(state, Ordering::Release);
+        thread
     }
 
-    /// Takes a waiting sender's value.
-    fn take(&self) -> Option<T> {
-        let mut slot = self.slot.lock();
-        match &mut *slot {
-            Slot::Waiting(value) if self.claim() => {
-                let value = value.take();
-                *slot = Slot::Done(None);
-                value
-            }
-            _ => None,
-        }
+    /// Whether the waiter has its outcome.
+    pub(super) fn settled(&self) -> bool {
+        self.state.load(Ordering::Acquire) != WAITING
     }
 
-    /// Tells a waiter the other side is gone. False if it was no longer waiting.
-    fn close(&self) -> bool {
-        let mut slot = self.slot.lock();
-        match &mut *slot {
-            Slot::Waiting(value) if self.claim() => {
-                let value = value.take();
-                *slot = Slot::Closed(value);
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// The outcome, once there is one.
+    /// The outcome once there is one: `Ok` with a receiver's value, `Err` with a closed
+    /// sender's value. By the waiting thread.
     pub(super) fn outcome(&self) -> Option<Result<Option<T>, Option<T>>> {
-        let mut slot = self.slot.lock();
-        match &mut *slot {
-            Slot::Waiting(_) => None,
-            Slot::Done(value) => Some(Ok(value.take())),
-            Slot::Closed(value) => Some(Err(value.take())),
+        match self.state.load(Ordering::Acquire) {
+            WAITING => None,
+            state => {
+                // SAFETY: settled: the party that settled it no longer touches `value`, and
+                // the waiting thread (the caller) is the only one left.
+                let value = unsafe { &mut *self.value.get() }.take();
+                Some(if state == DONE { Ok(value) } else { Err(value) })
+            }
+        }
+    }
+}
+
+impl<T> WaiterPtr<T> {
+    /// Gives a waiting receiver its value; returns the value if the waiter was stale.
+    ///
+    /// # Safety
+    ///
+    /// As for [`WaiterPtr::get`]; the waiter was just taken off the queue.
+    unsafe fn deliver(&self, value: T) -> Result<Waker, T> {
+        // SAFETY: the caller's contract.
+        let w = unsafe { self.get() };
+        if !w.claim() {
+            return Err(value);
+        }
+        // SAFETY: claimed under the lock: nobody else touches `value` until `settle`.
+        unsafe { *w.value.get() = Some(value) };
+        Ok(w.settle(DONE))
+    }
+
+    /// Takes a waiting sender's value (`None` if the waiter was stale).
+    ///
+    /// # Safety
+    ///
+    /// As for [`WaiterPtr::deliver`].
+    unsafe fn take(&self) -> Option<(T, Waker)> {
+        // SAFETY: the caller's contract.
+        let w = unsafe { self.get() };
+        if !w.claim() {
+            return None;
+        }
+        // SAFETY: as in `deliver`.
+        let value = unsafe { &mut *w.value.get() }.take().expect("a queued sender has its value");
+        Some((value, w.settle(DONE)))
+    }
+
+    /// Tells a waiter the other side is gone; its waker, or `None` if it was stale.
+    ///
+    /// # Safety
+    ///
+    /// As for [`WaiterPtr::deliver`].
+    unsafe fn close(&self) -> Option<Waker> {
+        // SAFETY: the caller's contract.
+        let w = unsafe { self.get() };
+        w.claim().then(|| w.settle(CLOSED))
+    }
+}
+
+/// Keeps a plain waiter's queue entry honest: if the waiting frame unwinds while the waiter
+/// is still queued (the run tearing its threads down), takes it off first.
+struct Queued<'c, T> {
+    channel: &'c Shared<T>,
+    waiter: &'c Waiter<T>,
+}
+
+impl<T> Drop for Queued<'_, T> {
+    fn drop(&mut self) {
+        if self.waiter.state.load(Ordering::Acquire) == WAITING {
+            self.channel.dequeue(self.waiter);
         }
     }
 }
@@ -266,8 +345,9 @@ impl<T> Shared<T> {
             return SendPoll::Disconnected(value);
         }
         while let Some(w) = inner.recvq.pop_front() {
-            match w.deliver(value) {
-                Ok(()) => return SendPoll::Done(Some(w.thread)),
+            // SAFETY: it was queued, and we hold the lock.
+            match unsafe { w.deliver(value) } {
+                Ok(thread) => return SendPoll::Done(Some(thread)),
                 Err(back) => value = back,
             }
         }
@@ -283,16 +363,18 @@ impl<T> Shared<T> {
     pub(super) fn poll_recv(&self, inner: &mut Inner<T>) -> RecvPoll<T> {
         if let Some(value) = inner.buf.pop_front() {
             while let Some(w) = inner.sendq.pop_front() {
-                if let Some(next) = w.take() {
+                // SAFETY: it was queued, and we hold the lock.
+                if let Some((next, thread)) = unsafe { w.take() } {
                     inner.buf.push_back(next);
-                    return RecvPoll::Got(value, Some(w.thread));
+                    return RecvPoll::Got(value, Some(thread));
                 }
             }
             return RecvPoll::Got(value, None);
         }
         while let Some(w) = inner.sendq.pop_front() {
-            if let Some(value) = w.take() {
-                return RecvPoll::Got(value, Some(w.thread));
+            // SAFETY: as above.
+            if let Some((value, thread)) = unsafe { w.take() } {
+                return RecvPoll::Got(value, Some(thread));
             }
         }
         if inner.senders == 0 { RecvPoll::Closed } else { RecvPoll::Empty }
@@ -324,9 +406,10 @@ impl<T> Shared<T> {
         at: &'static Location<'static>,
     ) -> Result<(), SendError<T>> {
         // 1. Queue ourselves, holding the value, behind earlier senders.
-        let me = Waiter::new(rt::current_waker("Sender::send"), Some(value), None);
-        inner.sendq.push_back(me.clone());
+        let me = Waiter::new(rt::current_waker("Sender::send"), Some(value));
+        inner.sendq.push_back(WaiterPtr(NonNull::from(&me)));
         drop(inner);
+        let _queued = Queued { channel: self, waiter: &me };
         // 2. Park until a receiver takes the value or the last receiver leaves.
         loop {
             match me.outcome() {
@@ -401,9 +484,10 @@ impl<T> Shared<T> {
         at: &'static Location<'static>,
     ) -> Result<T, RecvError> {
         // 1. Queue ourselves behind earlier receivers.
-        let me = Waiter::new(rt::current_waker("Receiver::recv"), None, None);
-        inner.recvq.push_back(me.clone());
+        let me = Waiter::new(rt::current_waker("Receiver::recv"), None);
+        inner.recvq.push_back(WaiterPtr(NonNull::from(&me)));
         drop(inner);
+        let _queued = Queued { channel: self, waiter: &me };
         // 2. Park until a sender hands us a value or the last sender leaves.
         loop {
             match me.outcome() {
@@ -436,9 +520,9 @@ impl<T> Shared<T> {
         if inner.senders > 0 {
             return;
         }
-        let waiting: Vec<_> = inner.recvq.drain(..).collect();
+        let woken = Self::close_all(&mut inner.recvq);
         drop(inner);
-        self.closed(Op::Close, waiting, at, switch);
+        self.closed(Op::Close, woken, at, switch);
     }
 
     /// One receiver fewer; the last one fails every blocked sender, giving values back.
@@ -452,26 +536,31 @@ impl<T> Shared<T> {
             // Nobody can receive its ticks any more.
             rt::stop_timer(timer);
         }
-        let waiting: Vec<_> = inner.sendq.drain(..).collect();
+        let woken = Self::close_all(&mut inner.sendq);
         drop(inner);
-        if !waiting.is_empty() {
-            self.closed(Op::Other("drop last receiver"), waiting, None, true);
+        if !woken.is_empty() {
+            self.closed(Op::Other("drop last receiver"), woken, None, true);
         }
     }
 
+    /// Tells every waiter of `queue` the other side is gone (under the lock); their wakers.
+    fn close_all(queue: &mut VecDeque<WaiterPtr<T>>) -> Vec<Waker> {
+        // SAFETY: each was queued, and the caller holds the lock.
+        queue.drain(..).filter_map(|w| unsafe { w.close() }).collect()
+    }
+
+    /// The close's scheduling point, then the wake-ups of the waiters it failed.
     fn closed(
         &self,
         op: Op,
-        waiting: Vec<Arc<Waiter<T>>>,
+        woken: Vec<Waker>,
         at: Option<&'static Location<'static>>,
         switch: bool,
     ) {
         let at = rt::close_point(op, self.obj, at, switch);
-        for w in waiting {
-            if w.close()
-                && let Some(at) = at
-            {
-                rt::wake(w.thread, at);
+        if let Some(at) = at {
+            for thread in woken {
+                rt::wake(thread, at);
             }
         }
     }
@@ -509,29 +598,24 @@ impl<T> Shared<T> {
         unsafe { &mut *self.inner.data_ptr() }
     }
 
-    /// Queues a select arm's waiter: a sender (with its value) or a receiver.
-    pub(super) fn enqueue(
-        inner: &mut Inner<T>,
-        thread: Waker,
-        value: Option<T>,
-        token: &Arc<SelectToken>,
-        case: usize,
-    ) -> Arc<Waiter<T>> {
-        let sending = value.is_some();
-        let w = Waiter::new(thread, value, Some((token.clone(), case)));
-        if sending {
-            inner.sendq.push_back(w.clone());
-        } else {
-            inner.recvq.push_back(w.clone());
-        }
-        w
+    /// Queues a select arm's waiter: a sender (holding its value) or a receiver.
+    ///
+    /// # Safety
+    ///
+    /// `w` stays where it is, alive, until it is taken off the queue: by a counterpart, or by
+    /// [`Shared::dequeue`] (which the select calls for each arm before it returns or unwinds).
+    pub(super) unsafe fn enqueue(inner: &mut Inner<T>, w: &Waiter<T>, sending: bool) {
+        let queue = if sending { &mut inner.sendq } else { &mut inner.recvq };
+        queue.push_back(WaiterPtr(NonNull::from(w)));
     }
 
-    /// Removes a select arm's waiter that another arm beat, if it is still queued.
-    pub(super) fn dequeue(&self, w: &Arc<Waiter<T>>) {
+    /// Takes a waiter off this channel's queues if it is still there (a select arm another
+    /// arm beat, or a waiting frame unwinding).
+    pub(super) fn dequeue(&self, w: &Waiter<T>) {
+        let p = NonNull::from(w);
         let mut inner = self.lock();
-        inner.sendq.retain(|q| !Arc::ptr_eq(q, w));
-        inner.recvq.retain(|q| !Arc::ptr_eq(q, w));
+        inner.sendq.retain(|q| q.0 != p);
+        inner.recvq.retain(|q| q.0 != p);
     }
 }
 

@@ -14,7 +14,6 @@
 //!    other arms' waiters.
 
 use std::panic::Location;
-use std::sync::Arc;
 
 use super::queue::{RecvPoll, SelectToken, SendPoll, Shared, Waiter, wake};
 use super::{Receiver, RecvError, SendError, Sender};
@@ -245,11 +244,15 @@ trait Arm {
     /// # Safety
     /// The channel's lock is held.
     unsafe fn poll(&mut self) -> Option<Option<Waker>>;
-    /// Queues this arm's waiter.
+    /// Queues this arm's waiter, kept in the arm.
     ///
     /// # Safety
-    /// The channel's lock is held.
-    unsafe fn enqueue(&mut self, thread: Waker, token: &Arc<SelectToken>, case: usize);
+    /// The channel's lock is held; `token` and the arm stay where they are until
+    /// [`Arm::finish`] (the select calls it for every arm, also when it unwinds).
+    unsafe fn enqueue(&mut self, thread: Waker, token: &SelectToken, case: usize);
+    /// Whether the queued waiter has its outcome (the chosen arm has, once its counterpart
+    /// is done with it).
+    fn settled(&self) -> bool;
     /// After the select chose: collect the result if `chosen`, else withdraw the waiter.
     fn finish(&mut self, chosen: bool);
     fn op(&self) -> Op;
@@ -261,7 +264,7 @@ trait Arm {
 pub struct RecvArm<'a, T> {
     rx: &'a Receiver<T>,
     result: Option<Result<T, RecvError>>,
-    waiter: Option<Arc<Waiter<T>>>,
+    waiter: Option<Waiter<T>>,
 }
 
 impl<'a, T> RecvArm<'a, T> {
@@ -303,14 +306,20 @@ impl<T> Arm for RecvArm<'_, T> {
         }
     }
 
-    unsafe fn enqueue(&mut self, thread: Waker, token: &Arc<SelectToken>, case: usize) {
+    unsafe fn enqueue(&mut self, thread: Waker, token: &SelectToken, case: usize) {
         // SAFETY: forwarded contract; the reference dies at the end of this function.
         let inner = unsafe { self.rx.shared.locked() };
-        self.waiter = Some(Shared::enqueue(inner, thread, None, token, case));
+        let w = self.waiter.insert(Waiter::for_select(thread, None, token, case));
+        // SAFETY: forwarded contract: the arm, hence its waiter, stays put until `finish`.
+        unsafe { Shared::enqueue(inner, w, false) };
+    }
+
+    fn settled(&self) -> bool {
+        self.waiter.as_ref().is_some_and(Waiter::settled)
     }
 
     fn finish(&mut self, chosen: bool) {
-        let Some(w) = self.waiter.take() else { return };
+        let Some(w) = self.waiter.as_ref() else { return };
         if chosen {
             self.result = Some(match w.outcome() {
                 Some(Ok(value)) => Ok(value.expect("a delivered receiver has its value")),
@@ -318,8 +327,9 @@ impl<T> Arm for RecvArm<'_, T> {
                 None => unreachable!("select!: the chosen receive arm has no outcome"),
             });
         } else {
-            self.rx.shared.dequeue(&w);
+            self.rx.shared.dequeue(w);
         }
+        self.waiter = None;
     }
 
     fn op(&self) -> Op {
@@ -334,7 +344,7 @@ pub struct SendArm<'a, T> {
     tx: &'a Sender<T>,
     value: Option<T>,
     result: Option<Result<(), SendError<T>>>,
-    waiter: Option<Arc<Waiter<T>>>,
+    waiter: Option<Waiter<T>>,
 }
 
 impl<'a, T> SendArm<'a, T> {
@@ -380,16 +390,22 @@ impl<T> Arm for SendArm<'_, T> {
         }
     }
 
-    unsafe fn enqueue(&mut self, thread: Waker, token: &Arc<SelectToken>, case: usize) {
+    unsafe fn enqueue(&mut self, thread: Waker, token: &SelectToken, case: usize) {
         // SAFETY: forwarded contract; the reference dies at the end of this function.
         let inner = unsafe { self.tx.shared.locked() };
         let value = self.value.take();
         debug_assert!(value.is_some(), "a send arm is queued with its value");
-        self.waiter = Some(Shared::enqueue(inner, thread, value, token, case));
+        let w = self.waiter.insert(Waiter::for_select(thread, value, token, case));
+        // SAFETY: forwarded contract: the arm, hence its waiter, stays put until `finish`.
+        unsafe { Shared::enqueue(inner, w, true) };
+    }
+
+    fn settled(&self) -> bool {
+        self.waiter.as_ref().is_some_and(Waiter::settled)
     }
 
     fn finish(&mut self, chosen: bool) {
-        let Some(w) = self.waiter.take() else { return };
+        let Some(w) = self.waiter.as_ref() else { return };
         if chosen {
             self.result = Some(match w.outcome() {
                 Some(Ok(_)) => Ok(()),
@@ -397,8 +413,10 @@ impl<T> Arm for SendArm<'_, T> {
                 None => unreachable!("select!: the chosen send arm has no outcome"),
             });
         } else {
-            self.tx.shared.dequeue(&w);
+            self.tx.shared.dequeue(w);
         }
+        // A losing send arm's value goes with its waiter (documented on `select!`).
+        self.waiter = None;
     }
 
     fn op(&self) -> Op {
@@ -536,37 +554,52 @@ pub fn select(
         select_forever(at);
     }
     // 3. Still under the locks, so no counterpart can slip in between the poll and this:
-    //    queue a waiter on every arm's channel, all sharing one token.
+    //    queue a waiter on every arm's channel, all sharing one token. The token lives in
+    //    this frame and the waiters in the arms; `Pending` takes every waiter off its queue
+    //    before either goes, also if this thread is unwound while it waits.
     let token = SelectToken::new();
     let me = rt::current_waker("select!");
     // In the seeded polling order, not source order: when two arms wait on one channel, the
     // counterpart completes whichever was queued first, and that must be a fair choice too.
     for &i in order.as_slice() {
-        // SAFETY: `locked` holds arm i's channel lock.
+        // SAFETY: `locked` holds arm i's channel lock; `Pending` below keeps the token and
+        // the arms in place until every arm is finished.
         unsafe { locked.arms[i].0.enqueue(me, &token, i) };
     }
     drop(locked);
-    select_blocking(arms, &token, at)
+    let mut pending = Pending { arms, chosen: None };
+    pending.chosen = Some(select_blocking(pending.arms, &token, at));
+    pending.chosen
+}
+
+/// A blocked select's arms: finishes every one when dropped (collects the chosen one's
+/// result, withdraws the others' waiters).
+struct Pending<'s, 'a> {
+    arms: &'s mut [ArmRef<'a>],
+    chosen: Option<usize>,
+}
+
+impl Drop for Pending<'_, '_> {
+    fn drop(&mut self) {
+        for (i, arm) in self.arms.iter_mut().enumerate() {
+            arm.0.finish(Some(i) == self.chosen);
+        }
+    }
 }
 
 #[cold]
 fn select_blocking(
-    arms: &mut [ArmRef<'_>],
+    arms: &[ArmRef<'_>],
     token: &SelectToken,
     at: &'static Location<'static>,
-) -> Option<usize> {
-    // 4. Park until an arm's counterpart claims the token.
-    let chosen = loop {
+) -> usize {
+    // 4. Park until an arm's counterpart has claimed the token and settled its waiter.
+    loop {
         match token.chosen() {
-            Some(c) => break c,
-            None => rt::park(Op::Select, None, at),
+            Some(c) if arms[c].0.settled() => return c,
+            _ => rt::park(Op::Select, None, at),
         }
-    };
-    // 5. Collect the winner's result and withdraw the other waiters.
-    for (i, arm) in arms.iter_mut().enumerate() {
-        arm.0.finish(i == chosen);
     }
-    Some(chosen)
 }
 
 /// Blocks forever: `select! {}`.
