@@ -41,11 +41,25 @@ use crate::sched::rt::{self, ObjRef, Waker};
 
 pub(super) struct Shared<T> {
     /// Protects every field of `Inner`.
-    inner: Mutex<Inner<T>>,
+    inner: LockLine<Mutex<Inner<T>>>,
     obj: ObjRef,
     cap: usize,
     /// For a channel fed by a timer: the timer, stopped when the last receiver goes.
     timer: OnceLock<rt::TimerId>,
+}
+
+/// Keeps the lock and the state it guards on cache lines of their own: the fields read at
+/// every operation before the lock is taken (`obj`, `cap`) then stay cached on every core,
+/// instead of moving with the lock's line between the carriers that contend for it.
+#[repr(align(64))]
+struct LockLine<L>(L);
+
+impl<L> std::ops::Deref for LockLine<L> {
+    type Target = L;
+
+    fn deref(&self) -> &L {
+        &self.0
+    }
 }
 
 pub(super) struct Inner<T> {
@@ -272,13 +286,13 @@ pub(super) enum RecvPoll<T> {
 impl<T> Shared<T> {
     pub(super) fn new(cap: usize, obj: ObjRef) -> Self {
         Shared {
-            inner: Mutex::new(Inner {
+            inner: LockLine(Mutex::new(Inner {
                 buf: VecDeque::with_capacity(cap.min(1024)),
                 senders: 1,
                 receivers: 1,
                 sendq: VecDeque::new(),
                 recvq: VecDeque::new(),
-            }),
+            })),
             obj,
             cap,
             timer: OnceLock::new(),
@@ -570,7 +584,7 @@ impl<T> Shared<T> {
 impl<T> Shared<T> {
     /// The lock's address: select takes the locks of all its channels in address order.
     pub(super) fn lock_addr(&self) -> usize {
-        &self.inner as *const Mutex<Inner<T>> as usize
+        &self.inner.0 as *const Mutex<Inner<T>> as usize
     }
 
     /// Takes the lock and keeps it until [`Shared::unlock_raw`].
