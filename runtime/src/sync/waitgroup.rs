@@ -3,6 +3,8 @@
 use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 
 use crate::diag::{ObjectKind, Op};
 use crate::sched::rt::{self, ObjRef, Waker};
@@ -48,13 +50,19 @@ pub struct WaitGroup {
 }
 
 struct Inner {
+    /// The counter. Every `done` of every thread lands on it, so it has a cache line of its
+    /// own, away from the `Arc`'s counts and the fields only read.
+    count: CountLine,
+    /// The waiters, changed when a `wait` blocks and when the counter reaches zero.
     state: parking_lot::Mutex<State>,
     obj: ObjRef,
 }
 
+#[repr(align(64))]
+struct CountLine(AtomicUsize);
+
 #[derive(Default)]
 struct State {
-    count: usize,
     /// Bumped each time the count drops to zero, so a waiter knows it happened.
     generation: u64,
     waiters: Vec<Waker>,
@@ -84,7 +92,11 @@ impl WaitGroup {
             "WaitGroup::new",
         );
         WaitGroup {
-            inner: Arc::new(Inner { state: parking_lot::Mutex::new(State::default()), obj }),
+            inner: Arc::new(Inner {
+                count: CountLine(AtomicUsize::new(0)),
+                state: parking_lot::Mutex::new(State::default()),
+                obj,
+            }),
         }
     }
 
@@ -109,9 +121,10 @@ impl WaitGroup {
     /// ```
     #[track_caller]
     pub fn add(&self, n: usize) {
-        let mut s = self.inner.state.lock();
-        s.count = s.count.checked_add(n).expect("sync: WaitGroup counter overflow");
-        drop(s);
+        let count = &self.inner.count.0;
+        if count.fetch_update(AcqRel, Acquire, |c| c.checked_add(n)).is_err() {
+            panic!("sync: WaitGroup counter overflow");
+        }
         rt::note(Op::Other("WaitGroup.Add"), Some(self.inner.obj), Location::caller());
     }
 
@@ -142,19 +155,15 @@ impl WaitGroup {
     }
 
     fn done_at(&self, at: &'static Location<'static>) {
-        let woken = {
-            let mut s = self.inner.state.lock();
-            if s.count == 0 {
-                drop(s);
+        // One atomic step, as Go's `Add(-1)`; a `wait` checks the counter again under the
+        // lock this takes when it reaches zero, so no wake-up is lost.
+        let woken = match self.inner.count.0.fetch_sub(1, AcqRel) {
+            0 => {
+                self.inner.count.0.fetch_add(1, AcqRel);
                 panic!("sync: negative WaitGroup counter");
             }
-            s.count -= 1;
-            if s.count == 0 {
-                s.generation += 1;
-                std::mem::take(&mut s.waiters)
-            } else {
-                Vec::new()
-            }
+            1 => self.zero(),
+            _ => Vec::new(),
         };
         if std::thread::panicking() {
             rt::note(Op::Other("WaitGroup.Done"), Some(self.inner.obj), at);
@@ -164,6 +173,14 @@ impl WaitGroup {
         for w in woken {
             rt::wake(w, at);
         }
+    }
+
+    /// The counter reached zero: the waiters to wake.
+    #[cold]
+    fn zero(&self) -> Vec<Waker> {
+        let mut s = self.inner.state.lock();
+        s.generation += 1;
+        std::mem::take(&mut s.waiters)
     }
 
     /// Blocks until the counter is zero: Go's `wg.Wait()`. A scheduling point; returns at
@@ -188,8 +205,11 @@ impl WaitGroup {
     pub fn wait(&self) {
         let at = Location::caller();
         rt::point(Op::WaitGroup, Some(self.inner.obj), at);
+        if self.inner.count.0.load(Acquire) == 0 {
+            return;
+        }
         let mut s = self.inner.state.lock();
-        if s.count == 0 {
+        if self.inner.count.0.load(Acquire) == 0 {
             return;
         }
         let generation = s.generation;
@@ -261,7 +281,7 @@ impl WaitGroup {
 
 impl fmt::Debug for WaitGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitGroup").field("count", &self.inner.state.lock().count).finish()
+        f.debug_struct("WaitGroup").field("count", &self.inner.count.0.load(Relaxed)).finish()
     }
 }
 
