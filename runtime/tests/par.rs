@@ -199,6 +199,47 @@ fn main_returning_unwinds_the_threads_still_parked() {
     assert!(start.elapsed() < Duration::from_secs(5), "waited for the sleepers");
 }
 
+#[test]
+fn threads_unwound_while_blocked_on_channels_take_their_waiters_off_the_queues() {
+    let (rx, other_tx) = within(Duration::from_secs(10), move || {
+        par::run(&on(2), move || {
+            let (tx, rx) = chan::unbuffered::<u8>();
+            let (other_tx, other_rx) = chan::unbuffered::<u8>();
+            let (started_tx, started) = chan::bounded::<()>(64);
+            for i in 0..60 {
+                let (rx, other_tx, started_tx) = (rx.clone(), other_tx.clone(), started_tx.clone());
+                go(move || {
+                    started_tx.send(()).unwrap();
+                    match i % 3 {
+                        0 => drop(other_tx.send(1)),
+                        1 => drop(rx.recv()),
+                        _ => select! {
+                            recv(rx) => {},
+                            send(other_tx, 2) => {},
+                        },
+                    }
+                    unreachable!("nothing serves these channels while main runs");
+                });
+            }
+            for _ in 0..60 {
+                started.recv().unwrap();
+            }
+            sched::yield_now(); // let the last ones block
+            // Neither channel closes: the waiters stay queued until their threads unwind.
+            std::mem::forget((tx, other_rx));
+            (rx, other_tx)
+        })
+        .unwrap()
+    });
+    // The waiters lived in the unwound threads' frames: none may be left on the queues.
+    for end in [format!("{rx:?}"), format!("{other_tx:?}")] {
+        assert!(
+            end.contains("blocked_senders: 0, blocked_receivers: 0"),
+            "a waiter outlived its thread: {end}"
+        );
+    }
+}
+
 /// Uses the channels from a destructor, as the run unwinds its threads.
 struct Pokes(chan::Sender<u8>, chan::Receiver<u8>, Arc<AtomicUsize>);
 
@@ -213,7 +254,7 @@ impl Drop for Pokes {
 }
 
 #[test]
-fn threads_unwound_while_blocked_on_channels_take_their_waiters_off_the_queues() {
+fn destructors_use_the_channels_of_threads_being_unwound() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let d = dropped.clone();
     within(Duration::from_secs(10), move || {

@@ -609,14 +609,25 @@ impl<T> Drop for Receiver<T> {
 
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender").field("chan", &self.shared.describe()).finish()
+        debug_chan(f, "Sender", &self.shared)
     }
 }
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver").field("chan", &self.shared.describe()).finish()
+        debug_chan(f, "Receiver", &self.shared)
     }
+}
+
+/// A channel end's `Debug`: where the channel was made, what it buffers, who waits on it.
+fn debug_chan<T>(f: &mut fmt::Formatter<'_>, end: &str, shared: &Shared<T>) -> fmt::Result {
+    let (buffered, senders, receivers) = shared.counts();
+    f.debug_struct(end)
+        .field("chan", &shared.describe())
+        .field("buffered", &buffered)
+        .field("blocked_senders", &senders)
+        .field("blocked_receivers", &receivers)
+        .finish()
 }
 
 /// Receives until the channel is closed and drained; see [`Receiver::iter`].

@@ -341,6 +341,12 @@ impl<T> Shared<T> {
         self.lock().buf.len()
     }
 
+    /// Values buffered, senders queued and receivers queued (stale `select!` arms included).
+    pub(super) fn counts(&self) -> (usize, usize, usize) {
+        let inner = self.lock();
+        (inner.buf.len(), inner.sendq.len(), inner.recvq.len())
+    }
+
     pub(super) fn describe(&self) -> String {
         format!("capacity {} created at {}", self.cap, self.obj.created)
     }
