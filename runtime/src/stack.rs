@@ -36,6 +36,8 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::Relaxed};
 use corosensei::stack::{Stack, StackPointer};
 use parking_lot::Mutex;
 
+use crate::sync::spin;
+
 /// `MADV_GUARD_INSTALL` from Linux's `<asm-generic/mman-common.h>` (6.13+; `libc` 0.2.191
 /// does not name it yet).
 #[cfg(target_os = "linux")]
@@ -91,7 +93,7 @@ impl Drop for GuardedStack {
             if local.len() >= LOCAL_CAP {
                 // Full: the older half goes to the global pool in one locked batch (a
                 // thread that only ends threads others spawn returns stacks this way).
-                let mut global = GLOBAL.lock();
+                let mut global = spin::lock(&GLOBAL);
                 for old in local.drain(..LOCAL_CAP / 2) {
                     to_global(&mut global, old);
                 }
@@ -100,7 +102,7 @@ impl Drop for GuardedStack {
         });
         // The thread is exiting and its cache is gone.
         if pushed.is_err() {
-            to_global(&mut GLOBAL.lock(), raw);
+            to_global(&mut spin::lock(&GLOBAL), raw);
         }
     }
 }
@@ -222,7 +224,7 @@ pub(crate) fn take(size: usize) -> io::Result<GuardedStack> {
 /// The global pool, then a fresh stack.
 #[cold]
 fn take_slow(size: usize) -> io::Result<GuardedStack> {
-    let mut global = GLOBAL.lock();
+    let mut global = spin::lock(&GLOBAL);
     if let Some(free) = global.free.get_mut(&size)
         && let Some(stack) = free.pop()
     {
@@ -233,7 +235,7 @@ fn take_slow(size: usize) -> io::Result<GuardedStack> {
         drop(global);
         if let Err(batch) = cache(batch) {
             // The thread is exiting and its cache is gone: back they go.
-            let mut global = GLOBAL.lock();
+            let mut global = spin::lock(&GLOBAL);
             batch.into_iter().for_each(|s| to_global(&mut global, s));
         }
         return Ok(stack.into_stack());

@@ -38,6 +38,7 @@ use parking_lot::{Mutex, MutexGuard};
 use super::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::diag::Op;
 use crate::sched::rt::{self, ObjRef, Waker};
+use crate::sync::spin;
 
 pub(super) struct Shared<T> {
     /// Protects every field of `Inner`.
@@ -84,15 +85,6 @@ pub(super) struct Waiter<T> {
     /// by the waiting thread once `state` says so.
     value: UnsafeCell<Option<T>>,
 }
-
-/// Under contention, a lock is retried this many times before parking_lot's slow path
-/// (which soon calls `sched_yield`), each retry after [`PAUSES`] spin-loop hints: Go's
-/// runtime lock spins the same 4 x 30. Reading the lock word between tries, rather than
-/// hammering it with compare-and-swaps, leaves its cache line with the holder; on the worker
-/// pool benchmark (two carriers, two busy channels) this halves the time.
-const SPINS: usize = 4;
-/// Spin-loop hints between two looks at a contended lock.
-const PAUSES: usize = 30;
 
 const WAITING: u8 = 0;
 const DONE: u8 = 1;
@@ -299,29 +291,10 @@ impl<T> Shared<T> {
         }
     }
 
-    /// Takes the lock: one compare-and-swap when free; under contention, spins as Go's
-    /// runtime lock does before falling back to parking_lot's own slow path.
+    /// Takes the lock, spinning briefly under contention ([`spin::lock`]).
     #[inline]
     fn lock(&self) -> MutexGuard<'_, Inner<T>> {
-        match self.inner.try_lock() {
-            Some(guard) => guard,
-            None => self.lock_contended(),
-        }
-    }
-
-    #[cold]
-    fn lock_contended(&self) -> MutexGuard<'_, Inner<T>> {
-        for _ in 0..SPINS {
-            for _ in 0..PAUSES {
-                std::hint::spin_loop();
-            }
-            if !self.inner.is_locked()
-                && let Some(guard) = self.inner.try_lock()
-            {
-                return guard;
-            }
-        }
-        self.inner.lock()
+        spin::lock(&self.inner)
     }
 
     /// Ties a timer's registration to this channel's receivers.

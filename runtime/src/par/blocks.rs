@@ -17,6 +17,8 @@ use std::ptr::NonNull;
 
 use parking_lot::Mutex;
 
+use crate::sync::spin;
+
 use super::thread::BATCH;
 
 /// Size classes are multiples of this; it is also their alignment.
@@ -103,7 +105,7 @@ impl Blocks {
     /// 1. Takes up to a batch from the shared list into `local`; 2. hands one out.
     #[cold]
     fn refill(depot: &Depot, class: usize, local: &mut Vec<Block>) -> Option<NonNull<u8>> {
-        let mut shared = depot.classes[class].lock();
+        let mut shared = spin::lock(&depot.classes[class]);
         let n = shared.len().saturating_sub(BATCH);
         local.extend(shared.drain(n..));
         drop(shared);
@@ -127,7 +129,7 @@ impl Blocks {
         let local = &mut classes[class];
         local.push(Block(p));
         if local.len() >= LOCAL_MAX {
-            depot.classes[class].lock().extend(local.drain(LOCAL_MAX / 2..));
+            spin::lock(&depot.classes[class]).extend(local.drain(LOCAL_MAX / 2..));
         }
     }
 }

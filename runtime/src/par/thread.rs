@@ -29,6 +29,7 @@ use parking_lot::Mutex;
 use crate::diag::{Op, ThreadLabel};
 use crate::sched::ThreadId;
 use crate::stack::{self, GuardedStack};
+use crate::sync::spin;
 
 pub(super) type Co = Coroutine<(), (), (), GuardedStack>;
 
@@ -389,7 +390,7 @@ impl Slab {
     /// new chunk's worth.
     #[cold]
     pub(super) fn refill(&self, cache: &mut Vec<u32>) {
-        let mut free = self.free.lock();
+        let mut free = spin::lock(&self.free);
         if !free.is_empty() {
             let n = free.len().saturating_sub(BATCH);
             cache.extend(free.drain(n..));
@@ -414,7 +415,7 @@ impl Slab {
 
     /// Gives slots back to the global list.
     pub(super) fn give_back(&self, slots: impl Iterator<Item = u32>) {
-        self.free.lock().extend(slots);
+        spin::lock(&self.free).extend(slots);
     }
 
     /// Every record with a live thread, by id (for reports and teardown).
