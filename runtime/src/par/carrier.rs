@@ -415,7 +415,8 @@ impl Carrier {
         // SAFETY: we popped `t` from a queue, so this carrier owns it until it is filed again.
         let co = unsafe { t.co() };
         let status = &shared.status[index];
-        status.resumes.fetch_add(1, Relaxed);
+        // Only this carrier writes it (the monitor reads): no locked add needed.
+        status.resumes.store(status.resumes.load(Relaxed).wrapping_add(1), Relaxed);
         status.running.store(t.id().as_u64(), Relaxed);
         status.slot.store(t.slot, Relaxed);
         crate::diag::overflow::enter(crate::diag::overflow::Running::for_thread(

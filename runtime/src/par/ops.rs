@@ -96,6 +96,7 @@ impl Carrier {
         }
         let Some(t) = self.shared.slab.get(waker.slot) else { return }; // never spawned
         if let Unparked::Schedule = t.unpark(waker.id) {
+            t.prefetch_stack();
             self.ready(t);
         }
     }

@@ -252,6 +252,29 @@ impl GThread {
         self.stack_size.get() as usize
     }
 
+    /// Asks the CPU to fetch the top of a parked thread's stack (its `park` frame and the
+    /// frames above it, which resuming it pops) while the waker goes on: with many threads,
+    /// those lines have left the cache since the thread parked. By the party that now owns
+    /// the record (the waker that scheduled it); only a hint, never a memory access.
+    #[inline]
+    pub(super) fn prefetch_stack(&self) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            let frame = self.wait.get().cast::<i8>();
+            if frame.is_null() {
+                return;
+            }
+            // From just below the park frame (the switch's saved registers) up through the
+            // callers' frames: 12 cache lines.
+            for line in -2..10isize {
+                // SAFETY: a prefetch never faults and reads nothing the program sees; the
+                // address is only computed (wrapping), never dereferenced.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(frame.wrapping_offset(line * 64)) };
+            }
+        }
+    }
+
     /// What the thread is parked for (after the run: see `wait`).
     pub(super) fn waiting_for(&self) -> Option<Wait> {
         let p = self.wait.get();
@@ -283,8 +306,12 @@ impl GThread {
 
     /// Consumes a pending permit. True if there was one (park returns at once).
     pub(super) fn take_permit(&self) -> bool {
-        let base = self.state.load(Relaxed) & !BITS;
-        self.state.compare_exchange(base | NOTIFIED, base | EMPTY, Acquire, Relaxed).is_ok()
+        let state = self.state.load(Relaxed);
+        // Most parks find no permit: a plain load spares them a locked instruction.
+        state & BITS == NOTIFIED && {
+            let base = state & !BITS;
+            self.state.compare_exchange(base | NOTIFIED, base | EMPTY, Acquire, Relaxed).is_ok()
+        }
     }
 
     /// Called by the carrier once the thread has suspended to park: true if it is now
