@@ -199,32 +199,44 @@ fn main_returning_unwinds_the_threads_still_parked() {
     assert!(start.elapsed() < Duration::from_secs(5), "waited for the sleepers");
 }
 
+/// Two channels nobody serves, and 60 threads blocked on them (in `send`, `recv` or a
+/// `select!` of both), each holding what `hold` made for it. Returns once they have all
+/// started, with main's ends of the channels: `(tx, rx, other_tx, other_rx)`.
+fn sixty_blocked<H: Send + 'static>(
+    mut hold: impl FnMut(&chan::Sender<u8>, &chan::Receiver<u8>) -> H,
+) -> (chan::Sender<u8>, chan::Receiver<u8>, chan::Sender<u8>, chan::Receiver<u8>) {
+    let (tx, rx) = chan::unbuffered::<u8>();
+    let (other_tx, other_rx) = chan::unbuffered::<u8>();
+    let (started_tx, started) = chan::bounded::<()>(64);
+    for i in 0..60 {
+        let held = hold(&tx, &rx);
+        let (rx, other_tx, started_tx) = (rx.clone(), other_tx.clone(), started_tx.clone());
+        go(move || {
+            let _held = held;
+            started_tx.send(()).unwrap();
+            match i % 3 {
+                0 => drop(other_tx.send(1)),
+                1 => drop(rx.recv()),
+                _ => select! {
+                    recv(rx) => {},
+                    send(other_tx, 2) => {},
+                },
+            }
+            unreachable!("nothing serves these channels while main runs");
+        });
+    }
+    for _ in 0..60 {
+        started.recv().unwrap();
+    }
+    sched::yield_now(); // let the last ones block
+    (tx, rx, other_tx, other_rx)
+}
+
 #[test]
 fn threads_unwound_while_blocked_on_channels_take_their_waiters_off_the_queues() {
     let (rx, other_tx) = within(Duration::from_secs(10), move || {
         par::run(&on(2), move || {
-            let (tx, rx) = chan::unbuffered::<u8>();
-            let (other_tx, other_rx) = chan::unbuffered::<u8>();
-            let (started_tx, started) = chan::bounded::<()>(64);
-            for i in 0..60 {
-                let (rx, other_tx, started_tx) = (rx.clone(), other_tx.clone(), started_tx.clone());
-                go(move || {
-                    started_tx.send(()).unwrap();
-                    match i % 3 {
-                        0 => drop(other_tx.send(1)),
-                        1 => drop(rx.recv()),
-                        _ => select! {
-                            recv(rx) => {},
-                            send(other_tx, 2) => {},
-                        },
-                    }
-                    unreachable!("nothing serves these channels while main runs");
-                });
-            }
-            for _ in 0..60 {
-                started.recv().unwrap();
-            }
-            sched::yield_now(); // let the last ones block
+            let (tx, rx, other_tx, other_rx) = sixty_blocked(|_, _| ());
             // Neither channel closes: the waiters stay queued until their threads unwind.
             std::mem::forget((tx, other_rx));
             (rx, other_tx)
@@ -259,33 +271,8 @@ fn destructors_use_the_channels_of_threads_being_unwound() {
     let d = dropped.clone();
     within(Duration::from_secs(10), move || {
         par::run(&on(2), move || {
-            let (tx, rx) = chan::unbuffered::<u8>();
-            let (other_tx, other_rx) = chan::unbuffered::<u8>();
-            let (started_tx, started) = chan::bounded::<()>(64);
-            for i in 0..60 {
-                let pokes = Pokes(tx.clone(), rx.clone(), d.clone());
-                let (rx, other_tx) = (rx.clone(), other_tx.clone());
-                let started_tx = started_tx.clone();
-                go(move || {
-                    let _pokes = pokes;
-                    started_tx.send(()).unwrap();
-                    // Each waits on a channel nobody serves before main returns.
-                    match i % 3 {
-                        0 => drop(other_tx.send(1)),
-                        1 => drop(rx.recv()),
-                        _ => select! {
-                            recv(rx) => {},
-                            send(other_tx, 2) => {},
-                        },
-                    }
-                    unreachable!("nothing serves these channels while main runs");
-                });
-            }
-            for _ in 0..60 {
-                started.recv().unwrap();
-            }
-            sched::yield_now(); // let the last ones block
-            std::mem::forget((tx, other_rx));
+            let ends = sixty_blocked(|tx, rx| Pokes(tx.clone(), rx.clone(), d.clone()));
+            std::mem::forget(ends);
         })
         .unwrap()
     });
