@@ -38,29 +38,16 @@ use parking_lot::{Mutex, MutexGuard};
 use super::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::diag::Op;
 use crate::sched::rt::{self, ObjRef, Waker};
-use crate::sync::spin;
+use crate::sync::spin::{self, CacheLine};
 
 pub(super) struct Shared<T> {
-    /// Protects every field of `Inner`.
-    inner: LockLine<Mutex<Inner<T>>>,
+    /// Protects every field of `Inner`. On cache lines of its own, so `obj` and `cap`, read
+    /// at every operation before the lock is taken, stay cached on every core.
+    inner: CacheLine<Mutex<Inner<T>>>,
     obj: ObjRef,
     cap: usize,
     /// For a channel fed by a timer: the timer, stopped when the last receiver goes.
     timer: OnceLock<rt::TimerId>,
-}
-
-/// Keeps the lock and the state it guards on cache lines of their own: the fields read at
-/// every operation before the lock is taken (`obj`, `cap`) then stay cached on every core,
-/// instead of moving with the lock's line between the carriers that contend for it.
-#[repr(align(64))]
-struct LockLine<L>(L);
-
-impl<L> std::ops::Deref for LockLine<L> {
-    type Target = L;
-
-    fn deref(&self) -> &L {
-        &self.0
-    }
 }
 
 pub(super) struct Inner<T> {
@@ -278,7 +265,7 @@ pub(super) enum RecvPoll<T> {
 impl<T> Shared<T> {
     pub(super) fn new(cap: usize, obj: ObjRef) -> Self {
         Shared {
-            inner: LockLine(Mutex::new(Inner {
+            inner: CacheLine(Mutex::new(Inner {
                 buf: VecDeque::with_capacity(cap.min(1024)),
                 senders: 1,
                 receivers: 1,

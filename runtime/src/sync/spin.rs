@@ -1,5 +1,6 @@
-//! Taking the runtime's own short locks (a channel's, the shared free lists') the way Go's
-//! runtime lock does: spin a little, reading the lock word, before parking_lot's slow path.
+//! Contended runtime state: the runtime's own short locks (a channel's, the shared free
+//! lists'), taken the way Go's runtime lock does (spin a little, reading the lock word,
+//! before parking_lot's slow path), and a cache line of its own for a hot word.
 
 use parking_lot::{Mutex, MutexGuard};
 
@@ -36,4 +37,18 @@ fn contended<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
         }
     }
     m.lock()
+}
+
+/// Keeps `T` on cache lines of its own: what several carriers write at every operation (a
+/// channel's lock and state, a `WaitGroup`'s counter) then does not drag the fields read
+/// beside it from core to core.
+#[repr(align(64))]
+pub(crate) struct CacheLine<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for CacheLine<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }

@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use crate::diag::{ObjectKind, Op};
 use crate::sched::rt::{self, ObjRef, Waker};
 use crate::sched::{self, JoinHandle};
+use crate::sync::spin::CacheLine;
 
 /// A counter of outstanding work that [`wait`](WaitGroup::wait) blocks on until it is zero:
 /// Go's `sync.WaitGroup`.
@@ -52,14 +53,11 @@ pub struct WaitGroup {
 struct Inner {
     /// The counter. Every `done` of every thread lands on it, so it has a cache line of its
     /// own, away from the `Arc`'s counts and the fields only read.
-    count: CountLine,
+    count: CacheLine<AtomicUsize>,
     /// The waiters, changed when a `wait` blocks and when the counter reaches zero.
     state: parking_lot::Mutex<State>,
     obj: ObjRef,
 }
-
-#[repr(align(64))]
-struct CountLine(AtomicUsize);
 
 #[derive(Default)]
 struct State {
@@ -93,7 +91,7 @@ impl WaitGroup {
         );
         WaitGroup {
             inner: Arc::new(Inner {
-                count: CountLine(AtomicUsize::new(0)),
+                count: CacheLine(AtomicUsize::new(0)),
                 state: parking_lot::Mutex::new(State::default()),
                 obj,
             }),
