@@ -46,8 +46,9 @@ pub fn chart() -> Chart {
         for span in spans(&trace, worker, |e| matches!(e.op, Op::Sleep(_))) {
             let Op::Sleep(d) = span.start.op else { unreachable!("picked sleeps only") };
             let cost = d.as_millis() as u64;
-            // Jobs are numbered from 1, as in article 001's `for j := 1; j <= numJobs; j++`.
-            let job = 1 + COSTS.iter().position(|&c| c == cost).expect("every sleep is a job");
+            // Jobs are numbered from 0, their index in the queue, as the chapter's listing
+            // (`Job { id, .. }`) and its prose number them.
+            let job = COSTS.iter().position(|&c| c == cost).expect("every sleep is a job");
             let (start, end) = (ms(span.start.time), ms(span.end));
             last_end = last_end.max(end);
             jobs_seen += 1;

@@ -36,3 +36,25 @@ fn figures_are_well_formed_svg_with_tooltips() {
         assert!(svg.contains("width=\"750\""), "{name}: book width");
     }
 }
+
+/// The worker-pool figure draws the chapter's jobs under the chapter's numbers: the costs of
+/// `uneven_jobs` in `book/listings/tests/ch06_worker_pool.rs`, job `i` being the `i`-th
+/// (numbered from 0, as the listing's `Job { id, .. }` and the prose about "job 2" are).
+#[test]
+fn the_worker_pool_figure_numbers_jobs_as_the_chapter_does() {
+    let listing = book_figures::img_dir().join("../../listings/tests/ch06_worker_pool.rs");
+    let listing = fs::read_to_string(&listing).expect("read the chapter's listing");
+    let at = listing.find("fn uneven_jobs()").expect("the listing has uneven_jobs");
+    let open = at + listing[at..].find('[').expect("a cost array");
+    let close = open + listing[open..].find(']').expect("the array ends");
+    let costs: Vec<u64> = listing[open + 1..close]
+        .split(',')
+        .map(|c| c.trim().parse().expect("a cost in ms"))
+        .collect();
+    assert_eq!(costs, book_figures::worker_pool::COSTS, "the figure runs the listing's jobs");
+    let svg = book_figures::worker_pool::svg();
+    for (job, cost) in costs.iter().enumerate() {
+        let label = format!("job {job} ({cost} ms)"); // every bar's tooltip
+        assert!(svg.contains(&label), "the figure should label `{label}`, as the chapter does");
+    }
+}
