@@ -13,12 +13,19 @@
 //! - a lesson chapter (`NN_topic.md`) does not link to `exercises/NN_topic/README.md`, or that
 //!   README does not link back to the chapter.
 //!
+//! `book_lint/prose.rs` adds the rules on what the text says: nothing learner-facing points
+//! outside the repository, articles are named by title, measured figures name the command
+//! that gives them, and claims found false stay out.
+//!
 //! The lint is a function over a repository root, so the tests below also run it on broken
 //! copies of a small book in a scratch directory and check that it says what is wrong.
 
 use std::fmt;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+
+#[path = "book_lint/prose.rs"]
+mod prose;
 
 /// One thing the lint found: where, and what.
 #[derive(Debug)]
@@ -499,6 +506,7 @@ fn lint(root: &Path) -> Vec<Problem> {
             }
         }
     }
+    problems.extend(prose::lint(root));
     problems
 }
 

@@ -286,6 +286,27 @@ fn timers_and_tickers() {
     .unwrap();
 }
 
+#[test]
+fn a_slow_receiver_misses_ticks() {
+    sim::run(&sim::Config::default(), || {
+        // ANCHOR: ticker_slow
+        let t0 = time::now();
+        let ticker = Ticker::new(ms(100));
+        assert_eq!(ticker.receiver().capacity(), 1); // Go 1.23 and later report 0
+        time::sleep(ms(350)); // ticks at 100, 200 and 300 ms: one waits, two are dropped
+        assert_eq!(ticker.receiver().len(), 1);
+        let late = ticker.receiver().recv().unwrap();
+        assert_eq!(late - t0, ms(100)); // the tick that waited, stamped when it was sent
+        assert_eq!(ticker.receiver().recv().unwrap() - t0, ms(400)); // then the period again
+
+        time::sleep(ms(150)); // the 500 ms tick waits in the channel
+        ticker.stop(); // discards it, as Go's Stop does since 1.23
+        assert!(ticker.receiver().try_recv().is_err());
+        // ANCHOR_END: ticker_slow
+    })
+    .unwrap();
+}
+
 /// Waits for a value nobody will ever send.
 fn block_for_ever() {
     let (_tx, rx) = chan::unbuffered::<()>();
