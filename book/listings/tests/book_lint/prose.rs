@@ -18,8 +18,9 @@
 //! - the text reads like a changelog (targets met, "went from", futex counts): the history
 //!   of a figure belongs in BENCHMARKS.md, the book says what it means;
 //! - a mermaid diagram has a `#` that is not an entity code (mermaid cuts the label there:
-//!   write `#35;`), or a flowchart label longer than `MERMAID_LABEL` characters (mermaid
-//!   shrinks a chart that is too wide for the page until its text is unreadable).
+//!   write `#35;`), a flowchart label longer than `MERMAID_LABEL` characters, or a
+//!   left-to-right flowchart of more than `MERMAID_SIDEWAYS` boxes (mermaid shrinks a chart
+//!   that is too wide for the page until its text is unreadable).
 
 use super::*;
 
@@ -63,6 +64,9 @@ const HISTORY: [&str; 4] = [": ok |", "went from", "futex calls", "What closed t
 
 /// The longest label a mermaid flowchart may have.
 const MERMAID_LABEL: usize = 32;
+
+/// The most boxes a left-to-right mermaid flowchart may have.
+const MERMAID_SIDEWAYS: usize = 4;
 
 /// The learner-facing pages: the book's chapters and the lessons' READMEs, sorted.
 fn pages(root: &Path) -> Vec<PathBuf> {
@@ -275,6 +279,23 @@ fn mermaid_problems(block: &Block) -> Vec<(usize, String)> {
         let t = l.trim();
         t.starts_with("flowchart") || t.starts_with("graph")
     });
+    let sideways = block.lines.iter().find(|(_, l)| !l.trim().is_empty()).filter(|(_, l)| {
+        let mut words = l.split_whitespace();
+        matches!(words.next(), Some("flowchart" | "graph"))
+            && matches!(words.next(), Some("LR" | "RL"))
+    });
+    let boxes: usize = block.lines.iter().map(|(_, l)| l.matches('[').count()).sum();
+    if let Some((number, _)) = sideways
+        && boxes > MERMAID_SIDEWAYS
+    {
+        out.push((
+            *number,
+            format!(
+                "a left-to-right flowchart of {boxes} boxes: mermaid shrinks it to the page's \
+                 width until it cannot be read; draw it top to bottom (`flowchart TB`)"
+            ),
+        ));
+    }
     for (number, line) in &block.lines {
         let t = line.trim();
         if ["style", "classDef", "linkStyle", "%%"].iter().any(|k| t.starts_with(k)) {
@@ -545,5 +566,14 @@ mod tests {
         let diagram = "```mermaid\nflowchart LR\n    A[\"a\"] -- \"when a local queue is empty, and every 61st round\" --> B[b]\n```";
         edit(&root, CH1, "```go\ngo f()\n```", diagram);
         assert_one(&root, CH1, 26, "a flowchart label of 49 characters");
+
+        let root = write("mermaid_sideways");
+        let boxes = "A[a] --> B[b] --> C[c] --> D[d] --> E[e]";
+        let diagram = format!("```mermaid\nflowchart LR\n    {boxes}\n```");
+        edit(&root, CH1, "```go\ngo f()\n```", &diagram);
+        assert_one(&root, CH1, 25, "a left-to-right flowchart of 5 boxes");
+        let root = write("mermaid_top_down");
+        edit(&root, CH1, "```go\ngo f()\n```", &diagram.replace("LR", "TB"));
+        assert_eq!(problems(&root), Vec::<String>::new());
     }
 }
