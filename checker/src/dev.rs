@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use grade::wire::Kind;
+use grade_wire::Kind;
 
 use crate::compile;
 use crate::lesson::{self, Grade, Request, State};

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use grade::wire::{Kind, Outcome, PropertyInfo, Status, Verdict};
+use grade_wire::{Kind, Outcome, PropertyInfo, Status, Verdict};
 
 use crate::child::{self, Captured, Ended};
 

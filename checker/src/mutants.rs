@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use grade::wire::Status;
+use grade_wire::Status;
 
 use crate::lesson::{self, Request, State};
 use crate::registry::{Course, Lesson};

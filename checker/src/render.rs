@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use grade::wire::Verdict;
+use grade_wire::Verdict;
 
 use crate::grading::Graded;
 use crate::lesson::{Grade, State};

@@ -41,7 +41,9 @@ mod cli;
 mod fail;
 mod property;
 pub mod token;
-pub mod wire;
+
+/// The grading protocol (outcomes, verdicts, property info), shared with the checker.
+pub use grade_wire as wire;
 
 pub use fail::Fail;
 pub use property::{Property, Suite};
