@@ -4,7 +4,7 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::lesson::{self, Grade, Request};
+use crate::grading::{self, LessonResult, Request};
 use crate::registry::{self, Course, Lesson};
 use crate::render::{self, CHECKER};
 use crate::state::{self, Progress};
@@ -37,10 +37,10 @@ impl Session {
     }
 
     /// Grades lessons and records passes (and un-passes) in the progress.
-    pub(crate) fn grade(&mut self, lessons: &[Lesson]) -> Vec<Grade> {
+    pub(crate) fn grade_and_record(&mut self, lessons: &[Lesson]) -> Vec<LessonResult> {
         let requests: Vec<Request> =
             lessons.iter().map(|l| Request::exercise(&self.root, l)).collect();
-        let grades = lesson::grade_all(&self.root, &requests, term::color(), self.jobs);
+        let grades = grading::grade_all(&self.root, &requests, term::color(), self.jobs);
         for g in &grades {
             if g.passed() {
                 let sum = state::source_sum(&g.dir);
@@ -103,15 +103,15 @@ fn course_flow() -> Result<ExitCode, String> {
             continue;
         }
         println!("{}", dim(&format!("grading {} ...", l.name)));
-        let g = s.grade(std::slice::from_ref(&l)).remove(0);
+        let g = s.grade_and_record(std::slice::from_ref(&l)).remove(0);
         if !g.passed() {
             shown = Some(g);
             break;
         }
-        print!("{}", render::grade(&s.root, &g));
+        print!("{}", render::lesson_result(&s.root, &g));
     }
     if let Some(g) = &shown {
-        println!("{}", render::grade(&s.root, g));
+        println!("{}", render::lesson_result(&s.root, g));
     }
     print!("{}", render::progress(&s.course, &s.progress, s.current()));
     print!("{}", render::next_step(&s.root, &s.course, s.current()));
@@ -141,8 +141,8 @@ fn check(rest: &[&str]) -> Result<ExitCode, String> {
         },
         _ => return Err(format!("usage: {CHECKER} check [LESSON | --all] [--json]")),
     };
-    let grades = s.grade(&lessons);
-    let pass = grades.iter().all(Grade::passed);
+    let grades = s.grade_and_record(&lessons);
+    let pass = grades.iter().all(LessonResult::passed);
     if json {
         let results: Vec<_> = grades.iter().map(|g| crate::exercism::results(&s.root, g)).collect();
         let text = if results.len() == 1 {
@@ -154,7 +154,7 @@ fn check(rest: &[&str]) -> Result<ExitCode, String> {
         return Ok(code(pass));
     }
     for g in &grades {
-        print!("{}", render::grade(&s.root, g));
+        print!("{}", render::lesson_result(&s.root, g));
         if grades.len() > 1 {
             println!();
         }
@@ -192,7 +192,7 @@ fn hint(name: &str) -> Result<ExitCode, String> {
 fn replay(name: &str, token: &str) -> Result<ExitCode, String> {
     let s = Session::open()?;
     let l = s.lesson(name)?;
-    match lesson::replay(&s.root, &l, token, term::color()) {
+    match grading::replay(&s.root, &l, token, term::color()) {
         Ok(p) if p.passed() => {
             println!(
                 "{} {}: this input and schedule now pass (the code changed since the token was printed, or the token is from another lesson)",
@@ -206,11 +206,11 @@ fn replay(name: &str, token: &str) -> Result<ExitCode, String> {
             if let Some(v) = &mut p.outcome.verdict {
                 v.token = None; // the command to replay is the one just run
             }
-            print!("{}", render::failure(&s.root, &l.name, &p));
+            print!("{}", render::property_failure(&s.root, &l.name, &p));
             Ok(ExitCode::FAILURE)
         }
         Err(g) => {
-            print!("{}", render::grade(&s.root, &g));
+            print!("{}", render::lesson_result(&s.root, &g));
             Ok(ExitCode::FAILURE)
         }
     }

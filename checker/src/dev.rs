@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use grade_wire::Kind;
 
 use crate::compile;
-use crate::lesson::{self, Grade, Request, State};
+use crate::grading::{self, LessonResult, Request, State};
 use crate::registry::{self, Course, Lesson};
 use crate::render::{self, CHECKER};
 use crate::scratch::{self, Source};
@@ -79,7 +79,7 @@ fn try_files(
     }
     ws.finish()?;
     let jobs = std::thread::available_parallelism().map_or(2, usize::from);
-    let grades = lesson::grade_all(&root, &requests, term::color(), jobs);
+    let grades = grading::grade_all(&root, &requests, term::color(), jobs);
     for (file, g) in files.iter().zip(&grades) {
         if files.len() > 1 {
             println!("=== {} ===", file.file_stem().unwrap_or_default().to_string_lossy());
@@ -88,11 +88,11 @@ fn try_files(
             let results = crate::exercism::results(&root, g);
             println!("{}", serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?);
         } else {
-            print!("{}", render::grade(&root, g));
+            print!("{}", render::lesson_result(&root, g));
         }
     }
     ws.remove();
-    Ok(if grades.iter().all(Grade::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if grades.iter().all(LessonResult::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Problems found, per lesson.
@@ -142,7 +142,7 @@ fn check() -> Result<ExitCode, String> {
         requests.push(Request::exercise(&root, l));
         requests.push(Request::solution(&root, l));
     }
-    let grades = lesson::grade_all(&root, &requests, false, jobs);
+    let grades = grading::grade_all(&root, &requests, false, jobs);
     for pair in grades.chunks(2) {
         stub_fails(&pair[0], &mut f);
         solution_passes(&root, &pair[1], &mut f);
@@ -183,7 +183,7 @@ fn report_step(what: &str, problems: &[String], before: usize) {
     println!("{mark} {what}");
 }
 
-fn stub_fails(g: &Grade, f: &mut Findings) {
+fn stub_fails(g: &LessonResult, f: &mut Findings) {
     let name = &g.lesson.name;
     match &g.state {
         State::Failed => {
@@ -220,11 +220,14 @@ fn stub_fails(g: &Grade, f: &mut Findings) {
     }
 }
 
-fn solution_passes(root: &Path, g: &Grade, f: &mut Findings) {
+fn solution_passes(root: &Path, g: &LessonResult, f: &mut Findings) {
     if !g.passed() {
         f.fail(
             &g.lesson.name,
-            format!("the solution does not pass:\n{}", term::strip_ansi(&render::grade(root, g))),
+            format!(
+                "the solution does not pass:\n{}",
+                term::strip_ansi(&render::lesson_result(root, g))
+            ),
         );
     }
 }

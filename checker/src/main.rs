@@ -4,19 +4,20 @@
 //! `cargo run -p checker -- help` lists the commands.
 
 mod child;
+mod classify;
 mod commands;
 mod compile;
 mod dev;
 mod exercism;
 mod grading;
 mod integrity;
-mod lesson;
 mod mutants;
 mod registry;
 mod render;
 mod scaffold;
 mod scratch;
 mod state;
+mod suite;
 mod term;
 mod watch;
 

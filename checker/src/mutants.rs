@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use grade_wire::Status;
 
-use crate::lesson::{self, Request, State};
+use crate::grading::{self, Request, State};
 use crate::registry::{Course, Lesson};
 use crate::scratch::{self, Source};
 
@@ -85,7 +85,7 @@ pub(crate) fn check_all(
         return Ok((0, 0));
     }
     ws.finish()?;
-    let grades = lesson::grade_all(root, &requests, false, jobs);
+    let grades = grading::grade_all(root, &requests, false, jobs);
     let mut caught = 0;
     for (m, g) in mutants.iter().zip(&grades) {
         match verdict(m, g) {
@@ -97,7 +97,7 @@ pub(crate) fn check_all(
 }
 
 /// Whether the grade rejects the mutant as its header says.
-fn verdict(m: &Mutant, g: &lesson::Grade) -> Result<(), String> {
+fn verdict(m: &Mutant, g: &grading::LessonResult) -> Result<(), String> {
     match &g.state {
         State::Passed => return Err("survived: every property passes".into()),
         State::Broken(text) => {

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use grade_wire::Verdict;
 
-use crate::grading::Graded;
-use crate::lesson::{Grade, State};
+use crate::grading::{LessonResult, State};
 use crate::registry::Course;
 use crate::state::Progress;
+use crate::suite::PropertyResult;
 use crate::term::{bar, bold, dim, green, link, red, yellow};
 
 /// The command that re-runs the course's checker, for "run this next" lines.
@@ -31,7 +31,7 @@ fn seconds(d: std::time::Duration) -> String {
 }
 
 /// A lesson's grade: the verdict line, the properties, and the first failure in full.
-pub(crate) fn grade(root: &Path, g: &Grade) -> String {
+pub(crate) fn lesson_result(root: &Path, g: &LessonResult) -> String {
     let mut out = String::new();
     let name = bold(&g.lesson.name);
     match &g.state {
@@ -77,7 +77,7 @@ pub(crate) fn grade(root: &Path, g: &Grade) -> String {
             }
             if let Some(first) = g.first_failure() {
                 out.push('\n');
-                out.push_str(&failure(root, &g.lesson.name, first));
+                out.push_str(&property_failure(root, &g.lesson.name, first));
             }
         }
     }
@@ -85,7 +85,7 @@ pub(crate) fn grade(root: &Path, g: &Grade) -> String {
 }
 
 /// The full report of one failing property.
-pub(crate) fn failure(root: &Path, lesson: &str, p: &Graded) -> String {
+pub(crate) fn property_failure(root: &Path, lesson: &str, p: &PropertyResult) -> String {
     let mut out = String::new();
     let Some(v) = &p.outcome.verdict else { return out };
     let task = if p.info.task > 0 { format!(" (task {})", p.info.task) } else { String::new() };

@@ -145,8 +145,8 @@ fn regrade(s: &mut Session) {
     while let Some(i) = s.current() {
         let l = s.course.lessons[i].clone();
         println!("{}", dim(&format!("grading {} ...", l.name)));
-        let g = s.grade(std::slice::from_ref(&l)).remove(0);
-        print!("{}", render::grade(&s.root, &g));
+        let g = s.grade_and_record(std::slice::from_ref(&l)).remove(0);
+        print!("{}", render::lesson_result(&s.root, &g));
         if !g.passed() {
             break;
         }

@@ -39,6 +39,7 @@
 mod check;
 mod cli;
 mod fail;
+mod panics;
 mod property;
 pub mod token;
 

@@ -196,7 +196,8 @@ mod tests {
 
     #[test]
     fn optional_lines_may_be_absent() {
-        let r = FatalRecord::parse("gort-fatal 1\nkind watchdog\nthread 7\nend\n").unwrap().unwrap();
+        let r =
+            FatalRecord::parse("gort-fatal 1\nkind watchdog\nthread 7\nend\n").unwrap().unwrap();
         assert_eq!((r.kind, r.thread), (FatalKind::Watchdog, 7));
         assert_eq!((r.name, r.spawned, r.at, r.limit_ms, r.token), (None, None, None, None, None));
     }
