@@ -1,102 +1,23 @@
-//! The learner's commands: the course flow, list, check, hint, replay, reset, solution.
+//! The learner's commands, each acting on the session: the course flow, list, check, hint,
+//! replay, reset, solution.
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use crate::grading::{self, LessonResult, Request};
-use crate::registry::{self, Course, Lesson};
+use crate::grading::{self, LessonResult};
+use crate::registry::Lesson;
 use crate::render::{self, CHECKER};
-use crate::state::{self, Progress};
-use crate::term::{self, bold, dim, green, yellow};
-
-/// Everything a command needs: the root, the course, the progress.
-pub(crate) struct Session {
-    pub(crate) root: PathBuf,
-    pub(crate) course: Course,
-    pub(crate) progress: Progress,
-    pub(crate) jobs: usize,
-}
-
-impl Session {
-    pub(crate) fn open() -> Result<Session, String> {
-        let root = registry::find_root()?;
-        let course = Course::load(&root).map_err(|e| e.to_string())?;
-        let loaded = Progress::load(&root, &course);
-        if let Some(w) = loaded.warning {
-            eprintln!("{} {w}", yellow("note:"));
-        }
-        let jobs = std::thread::available_parallelism().map_or(2, usize::from);
-        Ok(Session { root, course, progress: loaded.progress, jobs })
-    }
-
-    pub(crate) fn save(&self) {
-        if let Err(e) = self.progress.save(&self.root) {
-            eprintln!("{} cannot save progress to {}: {e}", yellow("note:"), state::PROGRESS);
-        }
-    }
-
-    /// Grades lessons and records passes (and un-passes) in the progress.
-    pub(crate) fn grade_and_record(&mut self, lessons: &[Lesson]) -> Vec<LessonResult> {
-        let requests: Vec<Request> =
-            lessons.iter().map(|l| Request::exercise(&self.root, l)).collect();
-        let grades = grading::grade_all(&self.root, &requests, term::color(), self.jobs);
-        for g in &grades {
-            if g.passed() {
-                let sum = state::source_sum(&g.dir);
-                self.progress.passed.insert(g.lesson.name.clone(), sum);
-            } else {
-                self.progress.passed.remove(&g.lesson.name);
-            }
-        }
-        self.save();
-        grades
-    }
-
-    /// True if the lesson passed and its sources have not changed since.
-    pub(crate) fn still_passing(&self, l: &Lesson) -> bool {
-        self.progress.passed.get(&l.name) == Some(&state::source_sum(&self.root.join(&l.exercise)))
-    }
-
-    /// The first lesson not passing, by the progress file.
-    pub(crate) fn current(&self) -> Option<usize> {
-        self.course.lessons.iter().position(|l| !self.progress.passed.contains_key(&l.name))
-    }
-
-    fn lesson(&self, name: &str) -> Result<Lesson, String> {
-        self.course.lesson(name).cloned()
-    }
-}
-
-pub(crate) fn dispatch(args: &[String]) -> Result<ExitCode, String> {
-    let words: Vec<&str> = args.iter().map(String::as_str).collect();
-    match words.as_slice() {
-        [] => course_flow(),
-        ["help" | "--help" | "-h"] => {
-            println!("{}", crate::HELP);
-            Ok(ExitCode::SUCCESS)
-        }
-        ["list"] => list(),
-        ["check", rest @ ..] => check(rest),
-        ["hint", name] => hint(name),
-        ["watch"] => crate::watch::watch(false),
-        ["watch", "--manual"] => crate::watch::watch(true),
-        ["replay", name, token] => replay(name, token),
-        ["reset", name] => reset(name, false),
-        ["reset", name, "--yes"] | ["reset", "--yes", name] => reset(name, true),
-        ["solution", name] => solution(name),
-        ["dev", rest @ ..] => crate::dev::dispatch(rest),
-        _ => Err(format!("unknown command `{}`; see `{CHECKER} help`", words.join(" "))),
-    }
-}
+use crate::session::Session;
+use crate::state;
+use crate::term::{self, bold, dim, green};
 
 fn code(pass: bool) -> ExitCode {
     if pass { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// No arguments: grade in order up to the first lesson not passing; show progress and next.
-fn course_flow() -> Result<ExitCode, String> {
-    let mut s = Session::open()?;
+pub(crate) fn course_flow(s: &mut Session) -> Result<ExitCode, String> {
     let mut shown = None;
     for l in s.course.lessons.clone() {
         if s.still_passing(&l) {
@@ -118,8 +39,7 @@ fn course_flow() -> Result<ExitCode, String> {
     Ok(code(shown.is_none()))
 }
 
-fn list() -> Result<ExitCode, String> {
-    let s = Session::open()?;
+pub(crate) fn list(s: &Session) -> Result<ExitCode, String> {
     print!("{}", render::progress(&s.course, &s.progress, s.current()));
     println!(
         "\n{}",
@@ -128,18 +48,16 @@ fn list() -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(rest: &[&str]) -> Result<ExitCode, String> {
-    let mut s = Session::open()?;
-    let json = rest.contains(&"--json");
-    let names: Vec<&str> = rest.iter().copied().filter(|a| *a != "--json").collect();
-    let lessons: Vec<Lesson> = match names.as_slice() {
-        ["--all"] => s.course.lessons.clone(),
-        [name] => vec![s.lesson(name)?],
-        [] => match s.current() {
-            Some(i) => vec![s.course.lessons[i].clone()],
-            None => s.course.lessons.clone(),
-        },
-        _ => return Err(format!("usage: {CHECKER} check [LESSON | --all] [--json]")),
+pub(crate) fn check(
+    s: &mut Session,
+    lesson: Option<&str>,
+    all: bool,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let lessons: Vec<Lesson> = match (lesson, s.current()) {
+        (Some(name), _) => vec![s.lesson(name)?],
+        (None, Some(i)) if !all => vec![s.course.lessons[i].clone()],
+        (None, _) => s.course.lessons.clone(),
     };
     let grades = s.grade_and_record(&lessons);
     let pass = grades.iter().all(LessonResult::passed);
@@ -168,8 +86,7 @@ fn check(rest: &[&str]) -> Result<ExitCode, String> {
     Ok(code(pass))
 }
 
-fn hint(name: &str) -> Result<ExitCode, String> {
-    let mut s = Session::open()?;
+pub(crate) fn hint(s: &mut Session, name: &str) -> Result<ExitCode, String> {
     let l = s.lesson(name)?;
     let seen = s.progress.hints.get(&l.name).copied().unwrap_or(0);
     let level = (seen + 1).min(l.hints.len());
@@ -189,8 +106,7 @@ fn hint(name: &str) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn replay(name: &str, token: &str) -> Result<ExitCode, String> {
-    let s = Session::open()?;
+pub(crate) fn replay(s: &Session, name: &str, token: &str) -> Result<ExitCode, String> {
     let l = s.lesson(name)?;
     match grading::replay(&s.root, &l, token, term::color()) {
         Ok(p) if p.passed() => {
@@ -241,8 +157,7 @@ fn pristine(root: &Path, file: &Path) -> Result<String, String> {
     ))
 }
 
-fn reset(name: &str, yes: bool) -> Result<ExitCode, String> {
-    let mut s = Session::open()?;
+pub(crate) fn reset(s: &mut Session, name: &str, yes: bool) -> Result<ExitCode, String> {
     let l = s.lesson(name)?;
     let file = s.root.join(&l.exercise).join("src/lib.rs");
     let original = pristine(&s.root, &file)?;
@@ -293,8 +208,7 @@ fn reset(name: &str, yes: bool) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn solution(name: &str) -> Result<ExitCode, String> {
-    let s = Session::open()?;
+pub(crate) fn solution(s: &Session, name: &str) -> Result<ExitCode, String> {
     let l = s.lesson(name)?;
     if !s.still_passing(&l) {
         return Err(format!(

@@ -8,57 +8,32 @@ use grade_wire::Kind;
 
 use crate::compile;
 use crate::grading::{self, LessonResult, Request, State};
-use crate::registry::{self, Course, Lesson};
+use crate::registry::Lesson;
 use crate::render::{self, CHECKER};
 use crate::scratch::{self, Source};
+use crate::session::Session;
 use crate::term::{self, green, red};
 use crate::{integrity, mutants};
 
-pub(crate) fn dispatch(args: &[&str]) -> Result<ExitCode, String> {
-    match args {
-        ["check"] => check(),
-        ["sums"] => {
-            let root = registry::find_root()?;
-            let n = integrity::write_sums(&root)
-                .map_err(|e| format!("cannot write {}: {e}", integrity::SUMS))?;
-            println!("{} recorded the checksums of {n} suites in {}", green("✓"), integrity::SUMS);
-            Ok(ExitCode::SUCCESS)
-        }
-        ["try", lesson, rest @ ..] => {
-            let mut files = Vec::new();
-            let mut suite = None;
-            let mut json = false;
-            let mut words = rest.iter();
-            while let Some(w) = words.next() {
-                match *w {
-                    "--suite" => suite = words.next().map(PathBuf::from),
-                    "--json" => json = true,
-                    file => files.push(PathBuf::from(file)),
-                }
-            }
-            if files.is_empty() {
-                return Err(format!(
-                    "usage: {CHECKER} dev try LESSON FILE.rs... [--suite FILE.rs]"
-                ));
-            }
-            try_files(lesson, &files, suite.as_deref(), json)
-        }
-        ["new", name] => crate::scaffold::new_lesson(name),
-        _ => Err(format!("unknown dev command; see `{CHECKER} help`")),
-    }
+/// `dev sums`: records the checksum of every suite.
+pub(crate) fn sums(s: &Session) -> Result<ExitCode, String> {
+    let n = integrity::write_sums(&s.root)
+        .map_err(|e| format!("cannot write {}: {e}", integrity::SUMS))?;
+    println!("{} recorded the checksums of {n} suites in {}", green("✓"), integrity::SUMS);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `dev try`: grades each file as the lesson's `lib.rs`, in scratch copies of the solution
 /// built together; with several files, each grade is headed `=== name ===`.
-fn try_files(
+pub(crate) fn try_files(
+    s: &Session,
     name: &str,
     files: &[PathBuf],
     suite: Option<&Path>,
     json: bool,
 ) -> Result<ExitCode, String> {
-    let root = registry::find_root()?;
-    let course = Course::load(&root).map_err(|e| e.to_string())?;
-    let lesson = course.lesson(name)?.clone();
+    let root = s.root.clone();
+    let lesson = s.lesson(name)?;
     let tag = format!("try-{}", std::process::id());
     let mut ws = scratch::Workspace::new(&root, &tag).map_err(|e| e.to_string())?;
     let suite = suite.map(|s| std::fs::canonicalize(s).unwrap_or_else(|_| s.to_path_buf()));
@@ -78,8 +53,7 @@ fn try_files(
         requests.push(Request { lesson: lesson.clone(), krate });
     }
     ws.finish()?;
-    let jobs = std::thread::available_parallelism().map_or(2, usize::from);
-    let grades = grading::grade_all(&root, &requests, term::color(), jobs);
+    let grades = grading::grade_all(&root, &requests, term::color(), s.jobs);
     for (file, g) in files.iter().zip(&grades) {
         if files.len() > 1 {
             println!("=== {} ===", file.file_stem().unwrap_or_default().to_string_lossy());
@@ -108,16 +82,15 @@ impl Findings {
 }
 
 /// `dev check`: everything a lesson needs, for every lesson.
-fn check() -> Result<ExitCode, String> {
-    let root = registry::find_root()?;
-    let course = Course::load(&root).map_err(|e| e.to_string())?;
+pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
+    let (root, course, jobs) = (&s.root, &s.course, s.jobs);
     println!("{} registry: {} lessons", green("✓"), course.lessons.len());
     let mut f = Findings::default();
-    let members = workspace_members(&root)?;
+    let members = workspace_members(root)?;
     for l in &course.lessons {
-        static_checks(&root, l, &members, &mut f);
+        static_checks(root, l, &members, &mut f);
     }
-    let sums = integrity::read_sums(&root);
+    let sums = integrity::read_sums(root);
     for l in &course.lessons {
         let name = l.suite.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let actual = std::fs::read(root.join(&l.suite)).map(|b| integrity::fnv(&b)).ok();
@@ -136,16 +109,15 @@ fn check() -> Result<ExitCode, String> {
     let before = f.problems.len();
 
     // Every stub fails, every solution passes: one build for all of them.
-    let jobs = std::thread::available_parallelism().map_or(2, usize::from);
     let mut requests = Vec::new();
     for l in &course.lessons {
-        requests.push(Request::exercise(&root, l));
-        requests.push(Request::solution(&root, l));
+        requests.push(Request::exercise(root, l));
+        requests.push(Request::solution(root, l));
     }
-    let grades = grading::grade_all(&root, &requests, false, jobs);
+    let grades = grading::grade_all(root, &requests, false, jobs);
     for pair in grades.chunks(2) {
         stub_fails(&pair[0], &mut f);
-        solution_passes(&root, &pair[1], &mut f);
+        solution_passes(root, &pair[1], &mut f);
     }
     report_step(
         "every stub fails with `not implemented yet`, every solution passes",
@@ -155,7 +127,7 @@ fn check() -> Result<ExitCode, String> {
     let before = f.problems.len();
 
     let (caught, total) =
-        mutants::check_all(&root, &course, jobs, &mut |lesson, what| f.fail(lesson, what))?;
+        mutants::check_all(root, course, jobs, &mut |lesson, what| f.fail(lesson, what))?;
     report_step(
         &format!("mutants: {caught} of {total} rejected by the property they target"),
         &f.problems,

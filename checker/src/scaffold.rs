@@ -3,8 +3,9 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::registry::{self, Course, REGISTRY};
+use crate::registry::{Course, REGISTRY};
 use crate::render::CHECKER;
+use crate::session::Session;
 use crate::term::{bold, green};
 
 const CRATE: &str = r#"[package]
@@ -110,9 +111,8 @@ fn write(root: &Path, rel: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) fn new_lesson(name: &str) -> Result<ExitCode, String> {
-    let root = registry::find_root()?;
-    let course = Course::load(&root).map_err(|e| e.to_string())?;
+pub(crate) fn new_lesson(s: &Session, name: &str) -> Result<ExitCode, String> {
+    let (root, course) = (s.root.clone(), &s.course);
     let entry_text = format!("name = \"{name}\"");
     let probe = format!("format = 1\n[[lesson]]\n{entry_text}\ntitle = \"x\"\n");
     if let Err(e) = Course::parse(&root, &probe)
