@@ -81,6 +81,9 @@ enum Dev {
     /// Prove the course sound: every stub fails, every solution passes, every mutant is
     /// caught, suites are single-sourced, generated files are fresh
     Check,
+    /// Rewrite what is derived from the registry and the suites: workspace members, the
+    /// book's table of contents and headings, the README's layout, each "Done means"
+    Sync,
     /// Scaffold a lesson: every file and entry a lesson needs
     New {
         /// The lesson's name, NN_topic
@@ -123,6 +126,7 @@ impl Cli {
             Command::Dev(Dev::Check) => dev::check(&s),
             Command::Dev(Dev::New { name }) => scaffold::new_lesson(&s, &name),
             Command::Dev(Dev::Sums) => dev::sums(&s),
+            Command::Dev(Dev::Sync) => dev::sync(&s),
             Command::Dev(Dev::Try { lesson, files, suite, json }) => {
                 dev::try_files(&s, &lesson, &files, suite.as_deref(), json)
             }

@@ -13,7 +13,22 @@ use crate::render::{self, CHECKER};
 use crate::scratch::{self, Source};
 use crate::session::Session;
 use crate::term::{self, green, red};
-use crate::{integrity, mutants};
+use crate::{derived, integrity, mutants, state};
+
+/// `dev sync`: rewrites every derived file that is stale (see [`crate::derived`]).
+pub(crate) fn sync(s: &Session) -> Result<ExitCode, String> {
+    println!("{}", term::dim("building the solutions' suites for their property lists ..."));
+    let properties = grading::property_lists(&s.root, &s.course.lessons)?;
+    let expected = derived::expected(&s.root, &s.course, &properties)?;
+    let stale = derived::stale(&s.root, &expected);
+    for d in &stale {
+        state::write_atomic(&s.root.join(&d.path), &d.text)
+            .map_err(|e| format!("cannot write {}: {e}", d.path.display()))?;
+        println!("  {} {}", green("~"), d.path.display());
+    }
+    println!("{} {} of {} derived files were stale", green("✓"), stale.len(), expected.len());
+    Ok(ExitCode::SUCCESS)
+}
 
 /// `dev sums`: records the checksum of every suite.
 pub(crate) fn sums(s: &Session) -> Result<ExitCode, String> {
@@ -92,14 +107,14 @@ pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
     }
     let sums = integrity::read_sums(root);
     for l in &course.lessons {
-        let name = l.suite.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let actual = std::fs::read(root.join(&l.suite)).map(|b| integrity::fnv(&b)).ok();
+        let name = l.suite().file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let actual = std::fs::read(root.join(&l.suite())).map(|b| integrity::fnv(&b)).ok();
         if actual.is_none() || sums.get(&name).copied() != actual {
             f.fail(
                 &l.name,
                 format!(
                     "{} is not recorded in {}: run `{CHECKER} dev sums`",
-                    l.suite.display(),
+                    l.suite().display(),
                     integrity::SUMS
                 ),
             );
@@ -119,11 +134,32 @@ pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
         stub_fails(&pair[0], &mut f);
         solution_passes(root, &pair[1], &mut f);
     }
+    let properties = grades
+        .chunks(2)
+        .filter(|pair| !pair[1].properties.is_empty())
+        .map(|pair| {
+            (
+                pair[1].lesson.name.clone(),
+                pair[1].properties.iter().map(|p| p.info.clone()).collect(),
+            )
+        })
+        .collect();
     report_step(
         "every stub fails with `not implemented yet`, every solution passes",
         &f.problems,
         before,
     );
+    let before = f.problems.len();
+
+    match derived::expected(root, course, &properties) {
+        Ok(expected) => {
+            for d in derived::stale(root, &expected) {
+                f.fail("course", format!("{} is stale: run `{}`", d.path.display(), derived::SYNC));
+            }
+        }
+        Err(e) => f.fail("course", e),
+    }
+    report_step(&format!("derived files are fresh (`{}`)", derived::SYNC), &f.problems, before);
     let before = f.problems.len();
 
     let (caught, total) =
@@ -162,15 +198,15 @@ fn stub_fails(g: &LessonResult, f: &mut Findings) {
             for p in g.properties.iter().filter(|p| !p.passed()) {
                 let Some(v) = &p.outcome.verdict else { continue };
                 let at_task = v.kind == Some(Kind::Unfinished)
-                    && v.location
-                        .as_deref()
-                        .is_some_and(|at| at.starts_with(&g.lesson.exercise.display().to_string()));
+                    && v.location.as_deref().is_some_and(|at| {
+                        at.starts_with(&g.lesson.exercise().display().to_string())
+                    });
                 if !at_task {
                     f.fail(name, format!(
                         "on the stub, property `{}` fails with `{}` instead of pointing at a todo!() in {}",
                         p.info.name,
                         v.summary,
-                        g.lesson.exercise.display()
+                        g.lesson.exercise().display()
                     ));
                 }
             }
@@ -217,8 +253,8 @@ fn workspace_members(root: &Path) -> Result<BTreeSet<PathBuf>, String> {
 
 fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut Findings) {
     let n = &l.name;
-    let (ex, sol) = (root.join(&l.exercise), root.join(&l.solution));
-    for dir in [&l.exercise, &l.solution] {
+    let (ex, sol) = (root.join(&l.exercise()), root.join(&l.solution()));
+    for dir in [&l.exercise(), &l.solution()] {
         if !members.contains(dir) {
             f.fail(
                 n,
@@ -232,13 +268,13 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
         (Err(e), _) | (_, Err(e)) => f.fail(n, e),
     }
     for (dir, scratch) in [(&ex, false), (&sol, false)] {
-        if let Err(why) = integrity::verify(root, dir, &l.suite, scratch)
+        if let Err(why) = integrity::verify(root, dir, &l.suite(), scratch)
             && !why.contains(integrity::SUMS)
         {
             f.fail(n, why);
         }
     }
-    if l.suite.starts_with(&l.exercise) {
+    if l.suite().starts_with(&l.exercise()) {
         f.fail(n, "the suite lives inside the exercise crate, where the learner edits");
     }
     if ex.join("tests").exists() {
@@ -246,7 +282,7 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
             n,
             format!(
                 "{}/tests exists: the learner's crate must not carry its own tests",
-                l.exercise.display()
+                l.exercise().display()
             ),
         );
     }
@@ -262,7 +298,7 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
     for only in b.difference(&a) {
         f.fail(n, format!("public item only in the solution: `{only}`"));
     }
-    for doc in [ex.join("README.md"), root.join(&l.chapter)] {
+    for doc in [ex.join("README.md"), root.join(&l.chapter())] {
         match std::fs::read_to_string(&doc) {
             Ok(text) => {
                 for target in broken_links(&doc, &text) {

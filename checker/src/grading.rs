@@ -1,7 +1,10 @@
 //! Grading lessons end to end: the suite is checked, every crate built in one cargo run, then each
 //! lesson's properties run (one child process each, see [`crate::suite`]).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use grade_wire::PropertyInfo;
 use std::time::{Duration, Instant};
 
 use crate::compile::{self, Built, Crate};
@@ -57,7 +60,7 @@ impl Request {
     pub(crate) fn exercise(root: &Path, lesson: &Lesson) -> Request {
         Request {
             lesson: lesson.clone(),
-            krate: Crate { dir: root.join(&lesson.exercise), scratch: false },
+            krate: Crate { dir: root.join(&lesson.exercise()), scratch: false },
         }
     }
 
@@ -65,7 +68,7 @@ impl Request {
     pub(crate) fn solution(root: &Path, lesson: &Lesson) -> Request {
         Request {
             lesson: lesson.clone(),
-            krate: Crate { dir: root.join(&lesson.solution), scratch: false },
+            krate: Crate { dir: root.join(&lesson.solution()), scratch: false },
         }
     }
 }
@@ -88,7 +91,7 @@ pub(crate) fn grade_all(
     let scratch = scratch_dir(root);
     let mut refused: Vec<Option<String>> = requests
         .iter()
-        .map(|r| integrity::verify(root, &r.krate.dir, &r.lesson.suite, r.krate.scratch).err())
+        .map(|r| integrity::verify(root, &r.krate.dir, &r.lesson.suite(), r.krate.scratch).err())
         .collect();
     let to_build: Vec<usize> = (0..requests.len()).filter(|&i| refused[i].is_none()).collect();
     let crates: Vec<Crate> = to_build.iter().map(|&i| requests[i].krate.clone()).collect();
@@ -141,6 +144,26 @@ fn run_suite(result: &mut LessonResult, b: Binary<'_>, jobs: usize) {
     };
 }
 
+/// Each lesson's property list, from its solution's suite (built in one cargo run).
+pub(crate) fn property_lists(
+    root: &Path,
+    lessons: &[Lesson],
+) -> Result<BTreeMap<String, Vec<PropertyInfo>>, String> {
+    let crates: Vec<Crate> =
+        lessons.iter().map(|l| Crate { dir: root.join(l.solution()), scratch: false }).collect();
+    let scratch = scratch_dir(root);
+    let mut lists = BTreeMap::new();
+    for ((l, krate), built) in lessons.iter().zip(&crates).zip(compile::build(root, &crates, false))
+    {
+        let Built::Ok(exe) = built else {
+            return Err(format!("{}: the solution does not build", l.name));
+        };
+        let b = Binary { exe: &exe, crate_dir: &krate.dir, scratch: &scratch };
+        lists.insert(l.name.clone(), suite::list(b).map_err(|e| format!("{}: {e}", l.name))?);
+    }
+    Ok(lists)
+}
+
 /// Replays a token against the learner's exercise.
 pub(crate) fn replay(
     root: &Path,
@@ -149,7 +172,7 @@ pub(crate) fn replay(
     color: bool,
 ) -> Result<PropertyResult, Box<LessonResult>> {
     let request = Request::exercise(root, lesson);
-    if let Err(why) = integrity::verify(root, &request.krate.dir, &lesson.suite, false) {
+    if let Err(why) = integrity::verify(root, &request.krate.dir, &lesson.suite(), false) {
         return Err(Box::new(empty_result(&request, State::Refused(why))));
     }
     match compile::build(root, std::slice::from_ref(&request.krate), color).pop() {

@@ -8,6 +8,7 @@ mod classify;
 mod cli;
 mod commands;
 mod compile;
+mod derived;
 mod dev;
 mod exercism;
 mod grading;

@@ -48,11 +48,11 @@ impl Workspace {
             .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
             .collect();
         let dir = self.dir.join(&name);
-        let solution = self.root.join(&lesson.solution);
+        let solution = self.root.join(&lesson.solution());
         copy_dir(&solution.join("src"), &dir.join("src"))
             .map_err(|e| format!("cannot copy {}: {e}", solution.display()))?;
         let lib = crate::compile::lib_name(&solution)?;
-        let suite = suite.map_or_else(|| self.root.join(&lesson.suite), Path::to_path_buf);
+        let suite = suite.map_or_else(|| self.root.join(&lesson.suite()), Path::to_path_buf);
         let manifest = format!(
             "[package]\nname = \"scratch_{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
              [lib]\nname = \"{lib}\"\ntest = false\ndoctest = false\n\n\
