@@ -40,11 +40,7 @@ pub(crate) fn course_flow(s: &mut Session) -> Result<ExitCode, String> {
 }
 
 pub(crate) fn list(s: &Session) -> Result<ExitCode, String> {
-    print!("{}", render::progress(&s.course, &s.progress, s.current()));
-    println!(
-        "\n{}",
-        dim("(progress as last graded; `check LESSON` grades one now, `check --all` all of them)")
-    );
+    print!("{}", render::list(&s.course, &s.progress, s.current()));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -92,17 +88,7 @@ pub(crate) fn hint(s: &mut Session, name: &str) -> Result<ExitCode, String> {
     let level = (seen + 1).min(l.hints.len());
     s.progress.hints.insert(l.name.clone(), level);
     s.save();
-    println!("{} ({}):\n", bold(&format!("Hints for {}", l.name)), l.title);
-    for (i, h) in l.hints.iter().take(level).enumerate() {
-        let label = format!("hint {}/{}", i + 1, l.hints.len());
-        let label = if i + 1 == level { bold(&label) } else { dim(&label) };
-        println!("{label}  {h}\n");
-    }
-    if level < l.hints.len() {
-        println!("{}", dim(&format!("Run `{CHECKER} hint {}` again for the next level.", l.name)));
-    } else {
-        println!("{}", dim("That was the last hint. The chapter explains the ideas in depth."));
-    }
+    print!("{}", render::hints(&l, level));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -117,12 +103,8 @@ pub(crate) fn replay(s: &Session, name: &str, token: &str) -> Result<ExitCode, S
             );
             Ok(ExitCode::SUCCESS)
         }
-        Ok(mut p) => {
-            // The replay's property info carries only the name; the list has the rest.
-            if let Some(v) = &mut p.outcome.verdict {
-                v.token = None; // the command to replay is the one just run
-            }
-            print!("{}", render::property_failure(&s.root, &l.name, &p));
+        Ok(p) => {
+            print!("{}", render::replayed(&s.root, &l.name, p));
             Ok(ExitCode::FAILURE)
         }
         Err(g) => {

@@ -1,7 +1,7 @@
 //! What the course derives from the registry and the suites, in the files where people read
 //! it: the workspace members, the book's table of contents and chapter headings, the README's
-//! layout row, and each exercise README's "Done means" list. `dev sync` writes these;
-//! `dev check` fails when one is stale.
+//! layout row, each exercise README's "Done means" list, and the screens of the checker's
+//! chapter. `dev sync` writes these; `dev check` fails when one is stale.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,6 +11,7 @@ use grade_wire::PropertyInfo;
 
 use crate::registry::{Course, Lesson};
 use crate::render::CHECKER;
+use crate::screens;
 
 /// The command that rewrites every derived file.
 pub(crate) const SYNC: &str = "cargo run -p checker -- dev sync";
@@ -25,13 +26,18 @@ pub(crate) struct Derived {
     pub(crate) text: String,
 }
 
+/// The chapter whose screens are the checker's real output.
+const CHECKER_CHAPTER: &str = "book/src/checker.md";
+
 /// Every derived file's expected text, from the files as they are now. `properties` holds
 /// each lesson's property list (from its solution's suite); a lesson missing from it keeps
-/// its README as it is.
+/// its README as it is. `screens` (see [`crate::screens`]), if given, fill the checker's
+/// chapter.
 pub(crate) fn expected(
     root: &Path,
     course: &Course,
     properties: &BTreeMap<String, Vec<PropertyInfo>>,
+    screens: Option<&BTreeMap<String, String>>,
 ) -> Result<Vec<Derived>, String> {
     let read = |rel: &str| {
         std::fs::read_to_string(root.join(rel)).map_err(|e| format!("cannot read {rel}: {e}"))
@@ -44,6 +50,10 @@ pub(crate) fn expected(
         },
         Derived { path: "README.md".into(), text: layout_row(&read("README.md")?, course)? },
     ];
+    if let Some(screens) = screens {
+        let text = screens::fill(&read(CHECKER_CHAPTER)?, screens)?;
+        out.push(Derived { path: CHECKER_CHAPTER.into(), text });
+    }
     for l in &course.lessons {
         let chapter = l.chapter();
         let text = read(&chapter.display().to_string())?;
@@ -57,11 +67,19 @@ pub(crate) fn expected(
     Ok(out)
 }
 
-/// The files whose text differs from the expected one.
+/// The files whose text differs from the expected one (the checker's screens: apart from
+/// timings, which differ from run to run).
 pub(crate) fn stale<'a>(root: &Path, expected: &'a [Derived]) -> Vec<&'a Derived> {
     expected
         .iter()
-        .filter(|d| std::fs::read_to_string(root.join(&d.path)).ok().as_deref() != Some(&d.text))
+        .filter(|d| {
+            let Ok(have) = std::fs::read_to_string(root.join(&d.path)) else { return true };
+            if d.path == Path::new(CHECKER_CHAPTER) {
+                screens::without_timings(&have) != screens::without_timings(&d.text)
+            } else {
+                have != d.text
+            }
+        })
         .collect()
 }
 

@@ -13,13 +13,15 @@ use crate::render::{self, CHECKER};
 use crate::scratch::{self, Source};
 use crate::session::Session;
 use crate::term::{self, green, red};
-use crate::{derived, integrity, mutants, state};
+use crate::{derived, integrity, mutants, screens, state};
 
 /// `dev sync`: rewrites every derived file that is stale (see [`crate::derived`]).
 pub(crate) fn sync(s: &Session) -> Result<ExitCode, String> {
     println!("{}", term::dim("building the solutions' suites for their property lists ..."));
     let properties = grading::property_lists(&s.root, &s.course.lessons)?;
-    let expected = derived::expected(&s.root, &s.course, &properties)?;
+    println!("{}", term::dim("grading the checker chapter's examples ..."));
+    let screens = screens::all(&s.root, &s.course, s.jobs)?;
+    let expected = derived::expected(&s.root, &s.course, &properties, Some(&screens))?;
     let stale = derived::stale(&s.root, &expected);
     for d in &stale {
         state::write_atomic(&s.root.join(&d.path), &d.text)
@@ -151,7 +153,8 @@ pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
     );
     let before = f.problems.len();
 
-    match derived::expected(root, course, &properties) {
+    let screens = screens::all(root, course, jobs);
+    match screens.and_then(|screens| derived::expected(root, course, &properties, Some(&screens))) {
         Ok(expected) => {
             for d in derived::stale(root, &expected) {
                 f.fail("course", format!("{} is stale: run `{}`", d.path.display(), derived::SYNC));
@@ -317,12 +320,22 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
             ),
         }
     }
+    if !root.join(l.listings()).is_file() {
+        f.fail(
+            n,
+            format!(
+                "{} is missing: every chapter's listings are tested there",
+                l.listings().display()
+            ),
+        );
+    }
     let mutants = mutants::list(root, l).map(|m| m.len()).unwrap_or(0);
     if mutants < mutants::LEAST {
         f.fail(
             n,
             format!(
-                "{mutants} mutants in checker/mutants/{n}/; every lesson keeps at least {}",
+                "{mutants} mutants in {}/; every lesson keeps at least {}",
+                l.mutants().display(),
                 mutants::LEAST
             ),
         );

@@ -35,6 +35,8 @@ pub(crate) struct LessonResult {
     pub(crate) properties: Vec<PropertyResult>,
     pub(crate) build_time: Duration,
     pub(crate) run_time: Duration,
+    /// The suite binary, if it was built.
+    pub(crate) exe: Option<PathBuf>,
 }
 
 impl LessonResult {
@@ -118,6 +120,7 @@ pub(crate) fn grade_all(
                     let b = Binary { exe: &exe, crate_dir: &dir, scratch: &scratch };
                     run_suite(&mut result, b, jobs);
                     result.run_time = start.elapsed();
+                    result.exe = Some(exe);
                 }
                 Some(Built::Failed(text)) => result.state = State::Broken(text),
                 None => result.state = State::Broken("not built".into()),
@@ -194,5 +197,6 @@ fn empty_result(r: &Request, state: State) -> LessonResult {
         properties: Vec::new(),
         build_time: Duration::ZERO,
         run_time: Duration::ZERO,
+        exe: None,
     }
 }

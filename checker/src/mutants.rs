@@ -28,7 +28,7 @@ pub(crate) struct Mutant {
 
 /// The mutants of a lesson, sorted by name; a patch without the header lines is an error.
 pub(crate) fn list(root: &Path, l: &Lesson) -> Result<Vec<Mutant>, String> {
-    let dir = root.join("checker/mutants").join(&l.name);
+    let dir = root.join(l.mutants());
     let mut patches: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))

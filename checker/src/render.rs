@@ -6,7 +6,7 @@ use std::path::Path;
 use grade_wire::Verdict;
 
 use crate::grading::{LessonResult, State};
-use crate::registry::Course;
+use crate::registry::{Course, Lesson};
 use crate::state::Progress;
 use crate::suite::PropertyResult;
 use crate::term::{bar, bold, dim, green, link, red, yellow};
@@ -140,6 +140,39 @@ fn verdict_body(out: &mut String, root: &Path, v: &Verdict) {
     if let Some(check) = &v.replay_check {
         let _ = writeln!(out, "{}", dim(check));
     }
+}
+
+/// A failing replay: the property's report without the replay command (it is the one just
+/// run). The replay's property info carries only the name.
+pub(crate) fn replayed(root: &Path, lesson: &str, mut p: PropertyResult) -> String {
+    if let Some(v) = &mut p.outcome.verdict {
+        v.token = None;
+    }
+    property_failure(root, lesson, &p)
+}
+
+/// `hint`: the hints of `l` up to `level`, the last one in bold.
+pub(crate) fn hints(l: &Lesson, level: usize) -> String {
+    let mut out = format!("{} ({}):\n\n", bold(&format!("Hints for {}", l.name)), l.title);
+    for (i, h) in l.hints.iter().take(level).enumerate() {
+        let label = format!("hint {}/{}", i + 1, l.hints.len());
+        let label = if i + 1 == level { bold(&label) } else { dim(&label) };
+        let _ = writeln!(out, "{label}  {h}\n");
+    }
+    let last = if level < l.hints.len() {
+        format!("Run `{CHECKER} hint {}` again for the next level.", l.name)
+    } else {
+        "That was the last hint. The chapter explains the ideas in depth.".to_string()
+    };
+    let _ = writeln!(out, "{}", dim(&last));
+    out
+}
+
+/// `list`: the progress as last graded, and how to grade now.
+pub(crate) fn list(course: &Course, progress: &Progress, current: Option<usize>) -> String {
+    let note =
+        "(progress as last graded; `check LESSON` grades one now, `check --all` all of them)";
+    format!("{}\n{}\n", self::progress(course, progress, current), dim(note))
 }
 
 /// The course at a glance: a bar, each lesson's state, and the next step.
