@@ -141,7 +141,7 @@ fn pristine(root: &Path, file: &Path) -> Result<String, String> {
 
 pub(crate) fn reset(s: &mut Session, name: &str, yes: bool) -> Result<ExitCode, String> {
     let l = s.lesson(name)?;
-    let file = s.root.join(&l.exercise()).join("src/lib.rs");
+    let file = s.root.join(l.exercise()).join("src/lib.rs");
     let original = pristine(&s.root, &file)?;
     let current = std::fs::read_to_string(&file).unwrap_or_default();
     if current == original {
@@ -198,12 +198,12 @@ pub(crate) fn solution(s: &Session, name: &str) -> Result<ExitCode, String> {
             l.name, l.name, l.name
         ));
     }
-    let file = s.root.join(&l.solution()).join("src/lib.rs");
+    let file = s.root.join(l.solution()).join("src/lib.rs");
     let text = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     println!("{} {}\n", bold("Reference solution:"), render::path_link(&s.root, &file));
     println!("{text}");
-    let notes = s.root.join(&l.solution()).join("README.md");
+    let notes = s.root.join(l.solution()).join("README.md");
     if let Ok(notes) = std::fs::read_to_string(&notes) {
         println!("{}\n{notes}", bold("Why it is written this way:"));
     }

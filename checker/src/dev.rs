@@ -110,7 +110,7 @@ pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
     let sums = integrity::read_sums(root);
     for l in &course.lessons {
         let name = l.suite().file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let actual = std::fs::read(root.join(&l.suite())).map(|b| integrity::fnv(&b)).ok();
+        let actual = std::fs::read(root.join(l.suite())).map(|b| integrity::fnv(&b)).ok();
         if actual.is_none() || sums.get(&name).copied() != actual {
             f.fail(
                 &l.name,
@@ -256,7 +256,7 @@ fn workspace_members(root: &Path) -> Result<BTreeSet<PathBuf>, String> {
 
 fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut Findings) {
     let n = &l.name;
-    let (ex, sol) = (root.join(&l.exercise()), root.join(&l.solution()));
+    let (ex, sol) = (root.join(l.exercise()), root.join(l.solution()));
     for dir in [&l.exercise(), &l.solution()] {
         if !members.contains(dir) {
             f.fail(
@@ -277,7 +277,7 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
             f.fail(n, why);
         }
     }
-    if l.suite().starts_with(&l.exercise()) {
+    if l.suite().starts_with(l.exercise()) {
         f.fail(n, "the suite lives inside the exercise crate, where the learner edits");
     }
     if ex.join("tests").exists() {
@@ -301,7 +301,7 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
     for only in b.difference(&a) {
         f.fail(n, format!("public item only in the solution: `{only}`"));
     }
-    for doc in [ex.join("README.md"), root.join(&l.chapter())] {
+    for doc in [ex.join("README.md"), root.join(l.chapter())] {
         match std::fs::read_to_string(&doc) {
             Ok(text) => {
                 for target in broken_links(&doc, &text) {

@@ -62,7 +62,7 @@ impl Request {
     pub(crate) fn exercise(root: &Path, lesson: &Lesson) -> Request {
         Request {
             lesson: lesson.clone(),
-            krate: Crate { dir: root.join(&lesson.exercise()), scratch: false },
+            krate: Crate { dir: root.join(lesson.exercise()), scratch: false },
         }
     }
 
@@ -70,7 +70,7 @@ impl Request {
     pub(crate) fn solution(root: &Path, lesson: &Lesson) -> Request {
         Request {
             lesson: lesson.clone(),
-            krate: Crate { dir: root.join(&lesson.solution()), scratch: false },
+            krate: Crate { dir: root.join(lesson.solution()), scratch: false },
         }
     }
 }

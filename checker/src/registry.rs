@@ -164,20 +164,11 @@ impl Course {
             if l.title.trim().is_empty() {
                 return Err(RegistryError::new(n, "title", "is empty"));
             }
-            for (field, list, least) in [("hints", &l.hints, 2)] {
-                if list.len() < least {
-                    return Err(RegistryError::new(
-                        n,
-                        field,
-                        format!(
-                            "needs at least {least} entr{}",
-                            if least == 1 { "y" } else { "ies" }
-                        ),
-                    ));
-                }
-                if let Some(k) = list.iter().position(|s| s.trim().is_empty()) {
-                    return Err(RegistryError::new(n, field, format!("entry {} is empty", k + 1)));
-                }
+            if l.hints.len() < 2 {
+                return Err(RegistryError::new(n, "hints", "needs at least 2 entries"));
+            }
+            if let Some(k) = l.hints.iter().position(|s| s.trim().is_empty()) {
+                return Err(RegistryError::new(n, "hints", format!("entry {} is empty", k + 1)));
             }
             for (what, path, dir) in [
                 ("exercise", l.exercise(), true),

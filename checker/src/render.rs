@@ -208,14 +208,14 @@ pub(crate) fn next_step(root: &Path, course: &Course, current: Option<usize>) ->
         );
     };
     let l = &course.lessons[i];
-    let file = root.join(&l.exercise()).join("src/lib.rs");
+    let file = root.join(l.exercise()).join("src/lib.rs");
     format!(
         "\n{} edit {} ({})\n      read {} and the chapter {}\n      then run {} again, or {} to regrade on every save.\n      Stuck? {} shows the next hint.\n",
         bold("Next:"),
         path_link(root, &file),
         l.title,
-        path_link(root, &root.join(&l.exercise()).join("README.md")),
-        path_link(root, &root.join(&l.chapter())),
+        path_link(root, &root.join(l.exercise()).join("README.md")),
+        path_link(root, &root.join(l.chapter())),
         bold("cargo run -p checker"),
         bold(&format!("{CHECKER} watch")),
         bold(&format!("{CHECKER} hint {}", l.name)),

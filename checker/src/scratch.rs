@@ -49,11 +49,11 @@ impl Workspace {
             .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
             .collect();
         let dir = self.dir.join(&name);
-        let solution = self.root.join(&lesson.solution());
+        let solution = self.root.join(lesson.solution());
         copy_dir(&solution.join("src"), &dir.join("src"))
             .map_err(|e| format!("cannot copy {}: {e}", solution.display()))?;
         let lib = crate::compile::lib_name(&solution)?;
-        let suite = suite.map_or_else(|| self.root.join(&lesson.suite()), Path::to_path_buf);
+        let suite = suite.map_or_else(|| self.root.join(lesson.suite()), Path::to_path_buf);
         let (root, suite) = (self.root.display().to_string(), suite.display().to_string());
         let kind = manifest::Kind::Scratch { root: &root, suite: &suite };
         let manifest = manifest::render(kind, &lesson.name, &format!("scratch_{name}"), &lib);

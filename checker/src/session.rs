@@ -52,8 +52,7 @@ impl Session {
 
     /// True if the lesson passed and its sources have not changed since.
     pub(crate) fn still_passing(&self, l: &Lesson) -> bool {
-        self.progress.passed.get(&l.name)
-            == Some(&state::source_sum(&self.root.join(&l.exercise())))
+        self.progress.passed.get(&l.name) == Some(&state::source_sum(&self.root.join(l.exercise())))
     }
 
     /// The first lesson not passing, by the progress file.
