@@ -188,6 +188,44 @@ fn stderr_record(stderr: &str) -> Option<FatalRecord> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::child::Captured;
+    use std::os::unix::process::ExitStatusExt as _;
+
+    /// A process killed by SIGABRT (what the runtime does after writing its record), with
+    /// `stderr`.
+    fn aborted(stderr: &str) -> Ended {
+        Ended {
+            status: Some(std::process::ExitStatus::from_raw(6)),
+            timed_out: false,
+            flooded: false,
+            stdout: Captured::default(),
+            stderr: Captured { text: stderr.to_string(), total: stderr.len() as u64 },
+            elapsed: Duration::from_millis(1200),
+        }
+    }
+
+    fn classify(ended: &Ended, fatal: Option<&str>) -> Outcome {
+        outcome("p", &Process { ended, reported: None, fatal }, Duration::from_secs(20))
+    }
+
+    #[test]
+    fn the_fatal_record_decides_the_verdict() {
+        let record = record(FatalKind::StackOverflow).to_string();
+        let o = classify(&aborted("whatever the runtime printed"), Some(&record));
+        assert_eq!(o.verdict.unwrap().kind, Some(Kind::StackOverflow));
+        let o = classify(&aborted(""), Some("gort-fatal 1\nkind watchdog\n"));
+        let v = o.verdict.unwrap();
+        assert_eq!(v.kind, Some(Kind::Crash));
+        assert!(v.message.contains("no `end` line"), "{}", v.message);
+    }
+
+    #[test]
+    fn an_empty_record_is_no_record() {
+        let o = classify(&aborted(""), Some(""));
+        let v = o.verdict.unwrap();
+        assert_eq!(v.kind, Some(Kind::Crash));
+        assert!(v.message.contains("aborted (SIGABRT)"), "{}", v.message);
+    }
 
     fn record(kind: FatalKind) -> FatalRecord {
         FatalRecord {
