@@ -1,148 +1,62 @@
-//! The learner's commands: the course flow, list, check, hint, replay, reset, solution.
+//! The learner's commands, each acting on the session: the course flow, list, check, hint,
+//! replay, reset, solution.
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use crate::lesson::{self, Grade, Request};
-use crate::registry::{self, Course, Lesson};
+use crate::grading::{self, LessonResult};
+use crate::registry::Lesson;
 use crate::render::{self, CHECKER};
-use crate::state::{self, Progress};
-use crate::term::{self, bold, dim, green, yellow};
-
-/// Everything a command needs: the root, the course, the progress.
-pub(crate) struct Session {
-    pub(crate) root: PathBuf,
-    pub(crate) course: Course,
-    pub(crate) progress: Progress,
-    pub(crate) jobs: usize,
-}
-
-impl Session {
-    pub(crate) fn open() -> Result<Session, String> {
-        let root = registry::find_root()?;
-        let course = Course::load(&root).map_err(|e| e.to_string())?;
-        let loaded = Progress::load(&root, &course);
-        if let Some(w) = loaded.warning {
-            eprintln!("{} {w}", yellow("note:"));
-        }
-        let jobs = std::thread::available_parallelism().map_or(2, usize::from);
-        Ok(Session { root, course, progress: loaded.progress, jobs })
-    }
-
-    pub(crate) fn save(&self) {
-        if let Err(e) = self.progress.save(&self.root) {
-            eprintln!("{} cannot save progress to {}: {e}", yellow("note:"), state::PROGRESS);
-        }
-    }
-
-    /// Grades lessons and records passes (and un-passes) in the progress.
-    pub(crate) fn grade(&mut self, lessons: &[Lesson]) -> Vec<Grade> {
-        let requests: Vec<Request> =
-            lessons.iter().map(|l| Request::exercise(&self.root, l)).collect();
-        let grades = lesson::grade_all(&self.root, &requests, term::color(), self.jobs);
-        for g in &grades {
-            if g.passed() {
-                let sum = state::source_sum(&g.dir);
-                self.progress.passed.insert(g.lesson.name.clone(), sum);
-            } else {
-                self.progress.passed.remove(&g.lesson.name);
-            }
-        }
-        self.save();
-        grades
-    }
-
-    /// True if the lesson passed and its sources have not changed since.
-    pub(crate) fn still_passing(&self, l: &Lesson) -> bool {
-        self.progress.passed.get(&l.name) == Some(&state::source_sum(&self.root.join(&l.exercise)))
-    }
-
-    /// The first lesson not passing, by the progress file.
-    pub(crate) fn current(&self) -> Option<usize> {
-        self.course.lessons.iter().position(|l| !self.progress.passed.contains_key(&l.name))
-    }
-
-    fn lesson(&self, name: &str) -> Result<Lesson, String> {
-        self.course.lesson(name).cloned()
-    }
-}
-
-pub(crate) fn dispatch(args: &[String]) -> Result<ExitCode, String> {
-    let words: Vec<&str> = args.iter().map(String::as_str).collect();
-    match words.as_slice() {
-        [] => course_flow(),
-        ["help" | "--help" | "-h"] => {
-            println!("{}", crate::HELP);
-            Ok(ExitCode::SUCCESS)
-        }
-        ["list"] => list(),
-        ["check", rest @ ..] => check(rest),
-        ["hint", name] => hint(name),
-        ["watch"] => crate::watch::watch(false),
-        ["watch", "--manual"] => crate::watch::watch(true),
-        ["replay", name, token] => replay(name, token),
-        ["reset", name] => reset(name, false),
-        ["reset", name, "--yes"] | ["reset", "--yes", name] => reset(name, true),
-        ["solution", name] => solution(name),
-        ["dev", rest @ ..] => crate::dev::dispatch(rest),
-        _ => Err(format!("unknown command `{}`; see `{CHECKER} help`", words.join(" "))),
-    }
-}
+use crate::session::Session;
+use crate::state;
+use crate::term::{self, bold, dim, green};
 
 fn code(pass: bool) -> ExitCode {
     if pass { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// No arguments: grade in order up to the first lesson not passing; show progress and next.
-fn course_flow() -> Result<ExitCode, String> {
-    let mut s = Session::open()?;
+pub(crate) fn course_flow(s: &mut Session) -> Result<ExitCode, String> {
     let mut shown = None;
     for l in s.course.lessons.clone() {
         if s.still_passing(&l) {
             continue;
         }
         println!("{}", dim(&format!("grading {} ...", l.name)));
-        let g = s.grade(std::slice::from_ref(&l)).remove(0);
+        let g = s.grade_and_record(std::slice::from_ref(&l)).remove(0);
         if !g.passed() {
             shown = Some(g);
             break;
         }
-        print!("{}", render::grade(&s.root, &g));
+        print!("{}", render::lesson_result(&s.root, &g));
     }
     if let Some(g) = &shown {
-        println!("{}", render::grade(&s.root, g));
+        println!("{}", render::lesson_result(&s.root, g));
     }
     print!("{}", render::progress(&s.course, &s.progress, s.current()));
     print!("{}", render::next_step(&s.root, &s.course, s.current()));
     Ok(code(shown.is_none()))
 }
 
-fn list() -> Result<ExitCode, String> {
-    let s = Session::open()?;
-    print!("{}", render::progress(&s.course, &s.progress, s.current()));
-    println!(
-        "\n{}",
-        dim("(progress as last graded; `check LESSON` grades one now, `check --all` all of them)")
-    );
+pub(crate) fn list(s: &Session) -> Result<ExitCode, String> {
+    print!("{}", render::list(&s.course, &s.progress, s.current()));
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(rest: &[&str]) -> Result<ExitCode, String> {
-    let mut s = Session::open()?;
-    let json = rest.contains(&"--json");
-    let names: Vec<&str> = rest.iter().copied().filter(|a| *a != "--json").collect();
-    let lessons: Vec<Lesson> = match names.as_slice() {
-        ["--all"] => s.course.lessons.clone(),
-        [name] => vec![s.lesson(name)?],
-        [] => match s.current() {
-            Some(i) => vec![s.course.lessons[i].clone()],
-            None => s.course.lessons.clone(),
-        },
-        _ => return Err(format!("usage: {CHECKER} check [LESSON | --all] [--json]")),
+pub(crate) fn check(
+    s: &mut Session,
+    lesson: Option<&str>,
+    all: bool,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let lessons: Vec<Lesson> = match (lesson, s.current()) {
+        (Some(name), _) => vec![s.lesson(name)?],
+        (None, Some(i)) if !all => vec![s.course.lessons[i].clone()],
+        (None, _) => s.course.lessons.clone(),
     };
-    let grades = s.grade(&lessons);
-    let pass = grades.iter().all(Grade::passed);
+    let grades = s.grade_and_record(&lessons);
+    let pass = grades.iter().all(LessonResult::passed);
     if json {
         let results: Vec<_> = grades.iter().map(|g| crate::exercism::results(&s.root, g)).collect();
         let text = if results.len() == 1 {
@@ -154,7 +68,7 @@ fn check(rest: &[&str]) -> Result<ExitCode, String> {
         return Ok(code(pass));
     }
     for g in &grades {
-        print!("{}", render::grade(&s.root, g));
+        print!("{}", render::lesson_result(&s.root, g));
         if grades.len() > 1 {
             println!();
         }
@@ -168,31 +82,19 @@ fn check(rest: &[&str]) -> Result<ExitCode, String> {
     Ok(code(pass))
 }
 
-fn hint(name: &str) -> Result<ExitCode, String> {
-    let mut s = Session::open()?;
+pub(crate) fn hint(s: &mut Session, name: &str) -> Result<ExitCode, String> {
     let l = s.lesson(name)?;
     let seen = s.progress.hints.get(&l.name).copied().unwrap_or(0);
     let level = (seen + 1).min(l.hints.len());
     s.progress.hints.insert(l.name.clone(), level);
     s.save();
-    println!("{} ({}):\n", bold(&format!("Hints for {}", l.name)), l.title);
-    for (i, h) in l.hints.iter().take(level).enumerate() {
-        let label = format!("hint {}/{}", i + 1, l.hints.len());
-        let label = if i + 1 == level { bold(&label) } else { dim(&label) };
-        println!("{label}  {h}\n");
-    }
-    if level < l.hints.len() {
-        println!("{}", dim(&format!("Run `{CHECKER} hint {}` again for the next level.", l.name)));
-    } else {
-        println!("{}", dim("That was the last hint. The chapter explains the ideas in depth."));
-    }
+    print!("{}", render::hints(&l, level));
     Ok(ExitCode::SUCCESS)
 }
 
-fn replay(name: &str, token: &str) -> Result<ExitCode, String> {
-    let s = Session::open()?;
+pub(crate) fn replay(s: &Session, name: &str, token: &str) -> Result<ExitCode, String> {
     let l = s.lesson(name)?;
-    match lesson::replay(&s.root, &l, token, term::color()) {
+    match grading::replay(&s.root, &l, token, term::color()) {
         Ok(p) if p.passed() => {
             println!(
                 "{} {}: this input and schedule now pass (the code changed since the token was printed, or the token is from another lesson)",
@@ -201,16 +103,12 @@ fn replay(name: &str, token: &str) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Ok(mut p) => {
-            // The replay's property info carries only the name; the list has the rest.
-            if let Some(v) = &mut p.outcome.verdict {
-                v.token = None; // the command to replay is the one just run
-            }
-            print!("{}", render::failure(&s.root, &l.name, &p));
+        Ok(p) => {
+            print!("{}", render::replayed(&s.root, &l.name, p));
             Ok(ExitCode::FAILURE)
         }
         Err(g) => {
-            print!("{}", render::grade(&s.root, &g));
+            print!("{}", render::lesson_result(&s.root, &g));
             Ok(ExitCode::FAILURE)
         }
     }
@@ -241,10 +139,9 @@ fn pristine(root: &Path, file: &Path) -> Result<String, String> {
     ))
 }
 
-fn reset(name: &str, yes: bool) -> Result<ExitCode, String> {
-    let mut s = Session::open()?;
+pub(crate) fn reset(s: &mut Session, name: &str, yes: bool) -> Result<ExitCode, String> {
     let l = s.lesson(name)?;
-    let file = s.root.join(&l.exercise).join("src/lib.rs");
+    let file = s.root.join(l.exercise()).join("src/lib.rs");
     let original = pristine(&s.root, &file)?;
     let current = std::fs::read_to_string(&file).unwrap_or_default();
     if current == original {
@@ -293,8 +190,7 @@ fn reset(name: &str, yes: bool) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn solution(name: &str) -> Result<ExitCode, String> {
-    let s = Session::open()?;
+pub(crate) fn solution(s: &Session, name: &str) -> Result<ExitCode, String> {
     let l = s.lesson(name)?;
     if !s.still_passing(&l) {
         return Err(format!(
@@ -302,12 +198,12 @@ fn solution(name: &str) -> Result<ExitCode, String> {
             l.name, l.name, l.name
         ));
     }
-    let file = s.root.join(&l.solution).join("src/lib.rs");
+    let file = s.root.join(l.solution()).join("src/lib.rs");
     let text = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     println!("{} {}\n", bold("Reference solution:"), render::path_link(&s.root, &file));
     println!("{text}");
-    let notes = s.root.join(&l.solution).join("README.md");
+    let notes = s.root.join(l.solution()).join("README.md");
     if let Ok(notes) = std::fs::read_to_string(&notes) {
         println!("{}\n{notes}", bold("Why it is written this way:"));
     }

@@ -144,7 +144,10 @@ fn collect(mut cmd: Command, crates: &[Crate], chosen: &[usize], results: &mut [
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Ok(line) = serde_json::from_str::<Line>(line) else { continue };
         let Some(dir) = line.manifest_path.as_deref().and_then(Path::parent) else { continue };
-        let Some(&i) = by_dir.get(dir) else { continue };
+        // Compared canonically: the target directory may be reached through a symlink.
+        let Some(&i) = by_dir.get(dir).or_else(|| by_dir.get(&dir.canonicalize().ok()?)) else {
+            continue;
+        };
         match line.reason.as_str() {
             "compiler-message" => {
                 if let Some(text) = line.message.and_then(|m| m.rendered) {

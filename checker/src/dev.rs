@@ -4,61 +4,53 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use grade::wire::Kind;
+use grade_wire::Kind;
 
 use crate::compile;
-use crate::lesson::{self, Grade, Request, State};
-use crate::registry::{self, Course, Lesson};
+use crate::grading::{self, LessonResult, Request, State};
+use crate::registry::Lesson;
 use crate::render::{self, CHECKER};
 use crate::scratch::{self, Source};
+use crate::session::Session;
 use crate::term::{self, green, red};
-use crate::{integrity, mutants};
+use crate::{derived, integrity, mutants, screens, state};
 
-pub(crate) fn dispatch(args: &[&str]) -> Result<ExitCode, String> {
-    match args {
-        ["check"] => check(),
-        ["sums"] => {
-            let root = registry::find_root()?;
-            let n = integrity::write_sums(&root)
-                .map_err(|e| format!("cannot write {}: {e}", integrity::SUMS))?;
-            println!("{} recorded the checksums of {n} suites in {}", green("✓"), integrity::SUMS);
-            Ok(ExitCode::SUCCESS)
-        }
-        ["try", lesson, rest @ ..] => {
-            let mut files = Vec::new();
-            let mut suite = None;
-            let mut json = false;
-            let mut words = rest.iter();
-            while let Some(w) = words.next() {
-                match *w {
-                    "--suite" => suite = words.next().map(PathBuf::from),
-                    "--json" => json = true,
-                    file => files.push(PathBuf::from(file)),
-                }
-            }
-            if files.is_empty() {
-                return Err(format!(
-                    "usage: {CHECKER} dev try LESSON FILE.rs... [--suite FILE.rs]"
-                ));
-            }
-            try_files(lesson, &files, suite.as_deref(), json)
-        }
-        ["new", name] => crate::scaffold::new_lesson(name),
-        _ => Err(format!("unknown dev command; see `{CHECKER} help`")),
+/// `dev sync`: rewrites every derived file that is stale (see [`crate::derived`]).
+pub(crate) fn sync(s: &Session) -> Result<ExitCode, String> {
+    println!("{}", term::dim("building the solutions' suites for their property lists ..."));
+    let properties = grading::property_lists(&s.root, &s.course.lessons)?;
+    println!("{}", term::dim("grading the checker chapter's examples ..."));
+    let screens = screens::all(&s.root, &s.course, s.jobs)?;
+    let expected = derived::expected(&s.root, &s.course, &properties, Some(&screens))?;
+    let stale = derived::stale(&s.root, &expected);
+    for d in &stale {
+        state::write_atomic(&s.root.join(&d.path), &d.text)
+            .map_err(|e| format!("cannot write {}: {e}", d.path.display()))?;
+        println!("  {} {}", green("~"), d.path.display());
     }
+    println!("{} {} of {} derived files were stale", green("✓"), stale.len(), expected.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `dev sums`: records the checksum of every suite.
+pub(crate) fn sums(s: &Session) -> Result<ExitCode, String> {
+    let n = integrity::write_sums(&s.root)
+        .map_err(|e| format!("cannot write {}: {e}", integrity::SUMS))?;
+    println!("{} recorded the checksums of {n} suites in {}", green("✓"), integrity::SUMS);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `dev try`: grades each file as the lesson's `lib.rs`, in scratch copies of the solution
 /// built together; with several files, each grade is headed `=== name ===`.
-fn try_files(
+pub(crate) fn try_files(
+    s: &Session,
     name: &str,
     files: &[PathBuf],
     suite: Option<&Path>,
     json: bool,
 ) -> Result<ExitCode, String> {
-    let root = registry::find_root()?;
-    let course = Course::load(&root).map_err(|e| e.to_string())?;
-    let lesson = course.lesson(name)?.clone();
+    let root = s.root.clone();
+    let lesson = s.lesson(name)?;
     let tag = format!("try-{}", std::process::id());
     let mut ws = scratch::Workspace::new(&root, &tag).map_err(|e| e.to_string())?;
     let suite = suite.map(|s| std::fs::canonicalize(s).unwrap_or_else(|_| s.to_path_buf()));
@@ -78,8 +70,7 @@ fn try_files(
         requests.push(Request { lesson: lesson.clone(), krate });
     }
     ws.finish()?;
-    let jobs = std::thread::available_parallelism().map_or(2, usize::from);
-    let grades = lesson::grade_all(&root, &requests, term::color(), jobs);
+    let grades = grading::grade_all(&root, &requests, term::color(), s.jobs);
     for (file, g) in files.iter().zip(&grades) {
         if files.len() > 1 {
             println!("=== {} ===", file.file_stem().unwrap_or_default().to_string_lossy());
@@ -88,11 +79,11 @@ fn try_files(
             let results = crate::exercism::results(&root, g);
             println!("{}", serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?);
         } else {
-            print!("{}", render::grade(&root, g));
+            print!("{}", render::lesson_result(&root, g));
         }
     }
     ws.remove();
-    Ok(if grades.iter().all(Grade::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if grades.iter().all(LessonResult::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Problems found, per lesson.
@@ -108,25 +99,24 @@ impl Findings {
 }
 
 /// `dev check`: everything a lesson needs, for every lesson.
-fn check() -> Result<ExitCode, String> {
-    let root = registry::find_root()?;
-    let course = Course::load(&root).map_err(|e| e.to_string())?;
+pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
+    let (root, course, jobs) = (&s.root, &s.course, s.jobs);
     println!("{} registry: {} lessons", green("✓"), course.lessons.len());
     let mut f = Findings::default();
-    let members = workspace_members(&root)?;
+    let members = workspace_members(root)?;
     for l in &course.lessons {
-        static_checks(&root, l, &members, &mut f);
+        static_checks(root, l, &members, &mut f);
     }
-    let sums = integrity::read_sums(&root);
+    let sums = integrity::read_sums(root);
     for l in &course.lessons {
-        let name = l.suite.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let actual = std::fs::read(root.join(&l.suite)).map(|b| integrity::fnv(&b)).ok();
+        let name = l.suite().file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let actual = std::fs::read(root.join(l.suite())).map(|b| integrity::fnv(&b)).ok();
         if actual.is_none() || sums.get(&name).copied() != actual {
             f.fail(
                 &l.name,
                 format!(
                     "{} is not recorded in {}: run `{CHECKER} dev sums`",
-                    l.suite.display(),
+                    l.suite().display(),
                     integrity::SUMS
                 ),
             );
@@ -136,17 +126,26 @@ fn check() -> Result<ExitCode, String> {
     let before = f.problems.len();
 
     // Every stub fails, every solution passes: one build for all of them.
-    let jobs = std::thread::available_parallelism().map_or(2, usize::from);
     let mut requests = Vec::new();
     for l in &course.lessons {
-        requests.push(Request::exercise(&root, l));
-        requests.push(Request::solution(&root, l));
+        requests.push(Request::exercise(root, l));
+        requests.push(Request::solution(root, l));
     }
-    let grades = lesson::grade_all(&root, &requests, false, jobs);
+    let grades = grading::grade_all(root, &requests, false, jobs);
     for pair in grades.chunks(2) {
         stub_fails(&pair[0], &mut f);
-        solution_passes(&root, &pair[1], &mut f);
+        solution_passes(root, &pair[1], &mut f);
     }
+    let properties = grades
+        .chunks(2)
+        .filter(|pair| !pair[1].properties.is_empty())
+        .map(|pair| {
+            (
+                pair[1].lesson.name.clone(),
+                pair[1].properties.iter().map(|p| p.info.clone()).collect(),
+            )
+        })
+        .collect();
     report_step(
         "every stub fails with `not implemented yet`, every solution passes",
         &f.problems,
@@ -154,8 +153,20 @@ fn check() -> Result<ExitCode, String> {
     );
     let before = f.problems.len();
 
+    let screens = screens::all(root, course, jobs);
+    match screens.and_then(|screens| derived::expected(root, course, &properties, Some(&screens))) {
+        Ok(expected) => {
+            for d in derived::stale(root, &expected) {
+                f.fail("course", format!("{} is stale: run `{}`", d.path.display(), derived::SYNC));
+            }
+        }
+        Err(e) => f.fail("course", e),
+    }
+    report_step(&format!("derived files are fresh (`{}`)", derived::SYNC), &f.problems, before);
+    let before = f.problems.len();
+
     let (caught, total) =
-        mutants::check_all(&root, &course, jobs, &mut |lesson, what| f.fail(lesson, what))?;
+        mutants::check_all(root, course, jobs, &mut |lesson, what| f.fail(lesson, what))?;
     report_step(
         &format!("mutants: {caught} of {total} rejected by the property they target"),
         &f.problems,
@@ -183,22 +194,22 @@ fn report_step(what: &str, problems: &[String], before: usize) {
     println!("{mark} {what}");
 }
 
-fn stub_fails(g: &Grade, f: &mut Findings) {
+fn stub_fails(g: &LessonResult, f: &mut Findings) {
     let name = &g.lesson.name;
     match &g.state {
         State::Failed => {
             for p in g.properties.iter().filter(|p| !p.passed()) {
                 let Some(v) = &p.outcome.verdict else { continue };
                 let at_task = v.kind == Some(Kind::Unfinished)
-                    && v.location
-                        .as_deref()
-                        .is_some_and(|at| at.starts_with(&g.lesson.exercise.display().to_string()));
+                    && v.location.as_deref().is_some_and(|at| {
+                        at.starts_with(&g.lesson.exercise().display().to_string())
+                    });
                 if !at_task {
                     f.fail(name, format!(
                         "on the stub, property `{}` fails with `{}` instead of pointing at a todo!() in {}",
                         p.info.name,
                         v.summary,
-                        g.lesson.exercise.display()
+                        g.lesson.exercise().display()
                     ));
                 }
             }
@@ -220,11 +231,14 @@ fn stub_fails(g: &Grade, f: &mut Findings) {
     }
 }
 
-fn solution_passes(root: &Path, g: &Grade, f: &mut Findings) {
+fn solution_passes(root: &Path, g: &LessonResult, f: &mut Findings) {
     if !g.passed() {
         f.fail(
             &g.lesson.name,
-            format!("the solution does not pass:\n{}", term::strip_ansi(&render::grade(root, g))),
+            format!(
+                "the solution does not pass:\n{}",
+                term::strip_ansi(&render::lesson_result(root, g))
+            ),
         );
     }
 }
@@ -242,8 +256,8 @@ fn workspace_members(root: &Path) -> Result<BTreeSet<PathBuf>, String> {
 
 fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut Findings) {
     let n = &l.name;
-    let (ex, sol) = (root.join(&l.exercise), root.join(&l.solution));
-    for dir in [&l.exercise, &l.solution] {
+    let (ex, sol) = (root.join(l.exercise()), root.join(l.solution()));
+    for dir in [&l.exercise(), &l.solution()] {
         if !members.contains(dir) {
             f.fail(
                 n,
@@ -257,13 +271,13 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
         (Err(e), _) | (_, Err(e)) => f.fail(n, e),
     }
     for (dir, scratch) in [(&ex, false), (&sol, false)] {
-        if let Err(why) = integrity::verify(root, dir, &l.suite, scratch)
+        if let Err(why) = integrity::verify(root, dir, &l.suite(), scratch)
             && !why.contains(integrity::SUMS)
         {
             f.fail(n, why);
         }
     }
-    if l.suite.starts_with(&l.exercise) {
+    if l.suite().starts_with(l.exercise()) {
         f.fail(n, "the suite lives inside the exercise crate, where the learner edits");
     }
     if ex.join("tests").exists() {
@@ -271,7 +285,7 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
             n,
             format!(
                 "{}/tests exists: the learner's crate must not carry its own tests",
-                l.exercise.display()
+                l.exercise().display()
             ),
         );
     }
@@ -287,7 +301,7 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
     for only in b.difference(&a) {
         f.fail(n, format!("public item only in the solution: `{only}`"));
     }
-    for doc in [ex.join("README.md"), root.join(&l.chapter)] {
+    for doc in [ex.join("README.md"), root.join(l.chapter())] {
         match std::fs::read_to_string(&doc) {
             Ok(text) => {
                 for target in broken_links(&doc, &text) {
@@ -306,12 +320,22 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
             ),
         }
     }
+    if !root.join(l.listings()).is_file() {
+        f.fail(
+            n,
+            format!(
+                "{} is missing: every chapter's listings are tested there",
+                l.listings().display()
+            ),
+        );
+    }
     let mutants = mutants::list(root, l).map(|m| m.len()).unwrap_or(0);
     if mutants < mutants::LEAST {
         f.fail(
             n,
             format!(
-                "{mutants} mutants in checker/mutants/{n}/; every lesson keeps at least {}",
+                "{mutants} mutants in {}/; every lesson keeps at least {}",
+                l.mutants().display(),
                 mutants::LEAST
             ),
         );

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::lesson::{Grade, State};
+use crate::grading::{LessonResult, State};
 use crate::term::strip_ansi;
 
 /// Most characters of `output` per test, as the format asks.
@@ -52,7 +52,7 @@ fn relative(root: &Path, text: &str) -> String {
 }
 
 /// The results of one graded lesson.
-pub(crate) fn results(root: &Path, g: &Grade) -> Results {
+pub(crate) fn results(root: &Path, g: &LessonResult) -> Results {
     let (status, message) = match &g.state {
         State::Passed => ("pass", None),
         State::Failed => ("fail", None),

@@ -1,216 +1,202 @@
-//! Grading one built suite: list its properties, run each in its own child process, and turn
-//! how each process ended into a verdict.
+//! Grading lessons end to end: the suite is checked, every crate built in one cargo run, then each
+//! lesson's properties run (one child process each, see [`crate::suite`]).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Mutex;
-use std::time::Duration;
 
-use grade::wire::{Kind, Outcome, PropertyInfo, Status, Verdict};
+use grade_wire::PropertyInfo;
+use std::time::{Duration, Instant};
 
-use crate::child::{self, Captured, Ended};
+use crate::compile::{self, Built, Crate};
+use crate::integrity;
+use crate::registry::Lesson;
+use crate::suite::{self, Binary, PropertyResult};
 
-/// One property's grade, with what its process printed.
+/// How a lesson's grading ended.
 #[derive(Clone, Debug)]
-pub(crate) struct Graded {
-    pub(crate) info: PropertyInfo,
-    pub(crate) outcome: Outcome,
-    /// What the code printed on stdout while this property ran.
-    pub(crate) output: Captured,
+pub(crate) enum State {
+    /// Every property passed.
+    Passed,
+    /// Some property failed.
+    Failed,
+    /// The crate did not compile: the compiler's output.
+    Broken(String),
+    /// The checker would not grade it (an edited suite): why, and how to restore it.
+    Refused(String),
 }
 
-impl Graded {
+/// One lesson's result.
+#[derive(Clone, Debug)]
+pub(crate) struct LessonResult {
+    pub(crate) lesson: Lesson,
+    /// The crate graded (exercise, solution or scratch copy).
+    pub(crate) dir: PathBuf,
+    pub(crate) state: State,
+    pub(crate) properties: Vec<PropertyResult>,
+    pub(crate) build_time: Duration,
+    pub(crate) run_time: Duration,
+    /// The suite binary, if it was built.
+    pub(crate) exe: Option<PathBuf>,
+}
+
+impl LessonResult {
     pub(crate) fn passed(&self) -> bool {
-        self.outcome.status == Status::Pass
+        matches!(self.state, State::Passed)
+    }
+
+    /// The first failing property, if any.
+    pub(crate) fn first_failure(&self) -> Option<&PropertyResult> {
+        self.properties.iter().find(|g| !g.passed())
     }
 }
 
-/// A scratch file for a child's results, unique to this process and call.
-fn results_file(dir: &Path, tag: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Relaxed);
-    dir.join(format!("{}-{n}-{tag}.json", std::process::id()))
+/// What to grade: a lesson, and the crate standing for it.
+#[derive(Clone, Debug)]
+pub(crate) struct Request {
+    pub(crate) lesson: Lesson,
+    pub(crate) krate: Crate,
 }
 
-/// The suite's properties (`--list`).
-pub(crate) fn list(exe: &Path, scratch: &Path) -> Result<Vec<PropertyInfo>, String> {
-    let file = results_file(scratch, "list");
-    let mut cmd = Command::new(exe);
-    cmd.arg("--list").arg("--results").arg(&file);
-    let ended = child::run(cmd, Duration::from_secs(30))
-        .map_err(|e| format!("cannot run the suite {}: {e}", exe.display()))?;
-    let text = std::fs::read_to_string(&file).map_err(|_| {
-        format!(
-            "the suite did not list its properties ({}):\n{}",
-            describe(ended.status),
-            ended.stderr.shown()
-        )
-    })?;
-    let _ = std::fs::remove_file(&file);
-    serde_json::from_str(&text).map_err(|e| format!("the suite's property list is malformed: {e}"))
+impl Request {
+    /// The learner's exercise crate.
+    pub(crate) fn exercise(root: &Path, lesson: &Lesson) -> Request {
+        Request {
+            lesson: lesson.clone(),
+            krate: Crate { dir: root.join(lesson.exercise()), scratch: false },
+        }
+    }
+
+    /// The reference solution.
+    pub(crate) fn solution(root: &Path, lesson: &Lesson) -> Request {
+        Request {
+            lesson: lesson.clone(),
+            krate: Crate { dir: root.join(lesson.solution()), scratch: false },
+        }
+    }
 }
 
-/// Runs every property, `jobs` at a time, each with `limit` of wall-clock time.
-pub(crate) fn run_all(
-    exe: &Path,
-    scratch: &Path,
-    infos: &[PropertyInfo],
-    limit: Duration,
+/// Where results files and scratch crates go.
+pub(crate) fn scratch_dir(root: &Path) -> PathBuf {
+    let dir = root.join("target/checker");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// Grades every request: checks the suites, builds all crates in one cargo run, then runs
+/// each lesson's properties (`jobs` processes at a time).
+pub(crate) fn grade_all(
+    root: &Path,
+    requests: &[Request],
+    color: bool,
     jobs: usize,
-) -> Vec<Graded> {
-    let next = Mutex::new(0usize);
-    let done: Mutex<Vec<Option<Graded>>> = Mutex::new(vec![None; infos.len()]);
-    std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, infos.len().max(1)) {
-            s.spawn(|| {
-                loop {
-                    let i = {
-                        let mut n = next.lock().unwrap();
-                        let i = *n;
-                        *n += 1;
-                        i
-                    };
-                    let Some(info) = infos.get(i) else { break };
-                    let mut cmd = Command::new(exe);
-                    cmd.arg("--run").arg(&info.name);
-                    let graded = run_one(cmd, scratch, info, limit);
-                    done.lock().unwrap()[i] = Some(graded);
-                }
-            });
-        }
-    });
-    done.into_inner().unwrap().into_iter().map(|g| g.expect("every property ran")).collect()
-}
-
-/// Replays a token (`--replay`), with the whole timeline.
-pub(crate) fn replay(exe: &Path, scratch: &Path, token: &str, limit: Duration) -> Graded {
-    let name = token.split('@').next().unwrap_or(token).to_string();
-    let info = PropertyInfo { name, demand: String::new(), task: 0, file: String::new(), line: 0 };
-    let mut cmd = Command::new(exe);
-    cmd.arg("--replay").arg(token);
-    run_one(cmd, scratch, &info, limit)
-}
-
-fn run_one(mut cmd: Command, scratch: &Path, info: &PropertyInfo, limit: Duration) -> Graded {
-    let file = results_file(scratch, &info.name);
-    // A green thread that never yields is stopped by the runtime's watchdog after 1 s of wall
-    // time (its default is 5 s): long enough for any honest step, short for a learner.
-    cmd.arg("--results").arg(&file).env("RUST_BACKTRACE", "0").env("GORT_WATCHDOG_MS", "1000");
-    let outcome = match child::run(cmd, limit) {
-        Ok(ended) => {
-            let reported = std::fs::read_to_string(&file).ok();
-            let _ = std::fs::remove_file(&file);
-            let outcome = classify(&info.name, &ended, reported.as_deref(), limit);
-            return Graded { info: info.clone(), outcome, output: ended.stdout };
-        }
-        Err(e) => Outcome::fail(
-            &info.name,
-            Verdict::new(Kind::Error, format!("cannot run the suite: {e}")),
-            0,
-            0,
-            0,
-        ),
-    };
-    Graded { info: info.clone(), outcome, output: Captured::default() }
-}
-
-/// Turns how a property's process ended into its outcome.
-pub(crate) fn classify(
-    name: &str,
-    ended: &Ended,
-    reported: Option<&str>,
-    limit: Duration,
-) -> Outcome {
-    let millis = ended.elapsed.as_millis() as u64;
-    let fail = |v: Verdict| Outcome::fail(name, v, 0, 0, millis);
-    let total_mib = (ended.stdout.total + ended.stderr.total) as f64 / (1024.0 * 1024.0);
-    if ended.flooded {
-        return fail(Verdict::new(
-            Kind::OutputLimit,
-            format!(
-                "the code printed more than {} MiB ({total_mib:.1} MiB before it was stopped), so the checker stopped it.\n\
-                 Printing inside a loop that runs many times (or forever)? The first lines are under `output`.",
-                child::FLOOD / (1024 * 1024)
-            ),
-        ));
+) -> Vec<LessonResult> {
+    let scratch = scratch_dir(root);
+    let mut refused: Vec<Option<String>> = requests
+        .iter()
+        .map(|r| integrity::verify(root, &r.krate.dir, &r.lesson.suite(), r.krate.scratch).err())
+        .collect();
+    let to_build: Vec<usize> = (0..requests.len()).filter(|&i| refused[i].is_none()).collect();
+    let crates: Vec<Crate> = to_build.iter().map(|&i| requests[i].krate.clone()).collect();
+    let start = Instant::now();
+    let built = compile::build(root, &crates, color);
+    let build_time = start.elapsed();
+    let mut exes: Vec<Option<Built>> = vec![None; requests.len()];
+    for (&i, b) in to_build.iter().zip(built) {
+        exes[i] = Some(b);
     }
-    if let Some(text) = reported {
-        return match serde_json::from_str::<Outcome>(text) {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                fail(Verdict::new(Kind::Error, format!("the suite's result is malformed: {e}")))
+    requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut result = LessonResult { build_time, ..empty_result(r, State::Failed) };
+            if let Some(why) = refused[i].take() {
+                result.state = State::Refused(why);
+                return result;
             }
+            match exes[i].take() {
+                Some(Built::Ok(exe)) => {
+                    let start = Instant::now();
+                    let dir = r.krate.dir.clone();
+                    let b = Binary { exe: &exe, crate_dir: &dir, scratch: &scratch };
+                    run_suite(&mut result, b, jobs);
+                    result.run_time = start.elapsed();
+                    result.exe = Some(exe);
+                }
+                Some(Built::Failed(text)) => result.state = State::Broken(text),
+                None => result.state = State::Broken("not built".into()),
+            }
+            result
+        })
+        .collect()
+}
+
+fn run_suite(result: &mut LessonResult, b: Binary<'_>, jobs: usize) {
+    let infos = match suite::list(b) {
+        Ok(infos) => infos,
+        Err(why) => {
+            result.state = State::Broken(why);
+            return;
+        }
+    };
+    let limit = Duration::from_secs(result.lesson.time_limit);
+    result.properties = suite::run_all(b, &infos, limit, jobs);
+    result.state = if result.properties.iter().all(PropertyResult::passed) && !infos.is_empty() {
+        State::Passed
+    } else {
+        State::Failed
+    };
+}
+
+/// Each lesson's property list, from its solution's suite (built in one cargo run).
+pub(crate) fn property_lists(
+    root: &Path,
+    lessons: &[Lesson],
+) -> Result<BTreeMap<String, Vec<PropertyInfo>>, String> {
+    let crates: Vec<Crate> =
+        lessons.iter().map(|l| Crate { dir: root.join(l.solution()), scratch: false }).collect();
+    let scratch = scratch_dir(root);
+    let mut lists = BTreeMap::new();
+    for ((l, krate), built) in lessons.iter().zip(&crates).zip(compile::build(root, &crates, false))
+    {
+        let Built::Ok(exe) = built else {
+            return Err(format!("{}: the solution does not build", l.name));
         };
+        let b = Binary { exe: &exe, crate_dir: &krate.dir, scratch: &scratch };
+        lists.insert(l.name.clone(), suite::list(b).map_err(|e| format!("{}: {e}", l.name))?);
     }
-    let stderr = &ended.stderr.text;
-    if ended.timed_out {
-        return fail(Verdict::new(
-            Kind::Timeout,
-            format!(
-                "still running after {} s of wall-clock time, so the checker stopped it.\n\
-                 Green threads kept yielding without finishing (an endless loop around a channel \
-                 operation or yield_now?), or the work is far larger than the inputs need.",
-                limit.as_secs()
-            ),
-        ));
+    Ok(lists)
+}
+
+/// Replays a token against the learner's exercise.
+pub(crate) fn replay(
+    root: &Path,
+    lesson: &Lesson,
+    token: &str,
+    color: bool,
+) -> Result<PropertyResult, Box<LessonResult>> {
+    let request = Request::exercise(root, lesson);
+    if let Err(why) = integrity::verify(root, &request.krate.dir, &lesson.suite(), false) {
+        return Err(Box::new(empty_result(&request, State::Refused(why))));
     }
-    // The runtime's watchdog and overflow handler print their own report and hint; its
-    // `replay token:` line is the runtime's, not one `checker replay` takes, so it goes.
-    for (marker, kind) in [
-        ("fatal error: watchdog", Kind::NoYield),
-        ("fatal error: stack overflow", Kind::StackOverflow),
-    ] {
-        if let Some(at) = stderr.find(marker) {
-            let text: Vec<&str> =
-                stderr[at..].lines().filter(|l| !l.starts_with("replay token:")).collect();
-            return fail(Verdict::new(kind, text.join("\n").trim_end()));
+    match compile::build(root, std::slice::from_ref(&request.krate), color).pop() {
+        Some(Built::Ok(exe)) => {
+            let scratch = scratch_dir(root);
+            let b = Binary { exe: &exe, crate_dir: &request.krate.dir, scratch: &scratch };
+            Ok(suite::replay(b, token, Duration::from_secs(lesson.time_limit)))
         }
-    }
-    match ended.status {
-        Some(status) if status.code().is_some() => fail(Verdict::new(
-            Kind::Exit,
-            format!(
-                "the process exited with code {} before the property reported.\n\
-                 Does the code call std::process::exit? Return a value instead: exiting ends the \
-                 whole program, tests included.{}",
-                status.code().unwrap_or_default(),
-                tail_of(stderr)
-            ),
-        )),
-        status => fail(Verdict::new(
-            Kind::Crash,
-            format!(
-                "the process {} before the property reported.{}",
-                describe(status),
-                tail_of(stderr)
-            ),
-        )),
+        Some(Built::Failed(text)) => Err(Box::new(empty_result(&request, State::Broken(text)))),
+        None => Err(Box::new(empty_result(&request, State::Broken("not built".into())))),
     }
 }
 
-fn tail_of(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr.lines().rev().take(12).collect();
-    if lines.is_empty() {
-        return String::new();
-    }
-    let tail: Vec<&str> = lines.into_iter().rev().collect();
-    format!("\nIts last words on stderr:\n{}", tail.join("\n"))
-}
-
-fn describe(status: Option<std::process::ExitStatus>) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match status {
-        Some(s) if s.code().is_some() => {
-            format!("exited with code {}", s.code().unwrap_or_default())
-        }
-        Some(s) => match s.signal() {
-            Some(6) => "aborted (SIGABRT)".into(),
-            Some(9) => "was killed (SIGKILL; out of memory?)".into(),
-            Some(11) => "crashed with a segmentation fault (SIGSEGV)".into(),
-            Some(n) => format!("was killed by signal {n}"),
-            None => "ended".into(),
-        },
-        None => "could not be waited for".into(),
+fn empty_result(r: &Request, state: State) -> LessonResult {
+    LessonResult {
+        lesson: r.lesson.clone(),
+        dir: r.krate.dir.clone(),
+        state,
+        properties: Vec::new(),
+        build_time: Duration::ZERO,
+        run_time: Duration::ZERO,
+        exe: None,
     }
 }

@@ -12,7 +12,7 @@ pub(crate) const SUMS: &str = "checker/suites/SUMS";
 
 /// The checksum of `bytes`.
 pub(crate) fn fnv(bytes: &[u8]) -> u64 {
-    grade::token::fnv1a(grade::token::FNV_OFFSET, bytes)
+    grade_wire::fnv1a(grade_wire::FNV_OFFSET, bytes)
 }
 
 /// The recorded sums: file name -> checksum.

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use grade::wire::Status;
+use grade_wire::Status;
 
-use crate::lesson::{self, Request, State};
+use crate::grading::{self, Request, State};
 use crate::registry::{Course, Lesson};
 use crate::scratch::{self, Source};
 
@@ -28,7 +28,7 @@ pub(crate) struct Mutant {
 
 /// The mutants of a lesson, sorted by name; a patch without the header lines is an error.
 pub(crate) fn list(root: &Path, l: &Lesson) -> Result<Vec<Mutant>, String> {
-    let dir = root.join("checker/mutants").join(&l.name);
+    let dir = root.join(l.mutants());
     let mut patches: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -85,7 +85,7 @@ pub(crate) fn check_all(
         return Ok((0, 0));
     }
     ws.finish()?;
-    let grades = lesson::grade_all(root, &requests, false, jobs);
+    let grades = grading::grade_all(root, &requests, false, jobs);
     let mut caught = 0;
     for (m, g) in mutants.iter().zip(&grades) {
         match verdict(m, g) {
@@ -97,7 +97,7 @@ pub(crate) fn check_all(
 }
 
 /// Whether the grade rejects the mutant as its header says.
-fn verdict(m: &Mutant, g: &lesson::Grade) -> Result<(), String> {
+fn verdict(m: &Mutant, g: &grading::LessonResult) -> Result<(), String> {
     match &g.state {
         State::Passed => return Err("survived: every property passes".into()),
         State::Broken(text) => {

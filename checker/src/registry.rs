@@ -10,18 +10,16 @@ pub(crate) const REGISTRY: &str = "checker/course.toml";
 /// The format this checker reads.
 const FORMAT: u32 = 1;
 
-/// One lesson, as the registry describes it.
+/// One lesson, as the registry describes it: only what nothing else can say. Every path is
+/// derived from the name; the tasks and their demands come from the suite's property list.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Lesson {
+    /// `NN_topic`: names the crates, the suite, the mutants and the chapter.
     pub(crate) name: String,
+    /// Shown in the progress list, the book's table of contents and the chapter's heading.
     pub(crate) title: String,
-    pub(crate) exercise: PathBuf,
-    pub(crate) solution: PathBuf,
-    pub(crate) suite: PathBuf,
-    pub(crate) chapter: PathBuf,
-    pub(crate) mirrors: Vec<String>,
-    pub(crate) tasks: Vec<String>,
+    /// From a nudge to nearly the answer, one more per `hint`.
     pub(crate) hints: Vec<String>,
     /// Wall-clock limit per property run, in seconds (the backstop behind the watchdog).
     #[serde(default = "default_time_limit")]
@@ -30,6 +28,38 @@ pub(crate) struct Lesson {
 
 fn default_time_limit() -> u64 {
     20
+}
+
+impl Lesson {
+    /// The learner's crate, `exercises/NN_topic`.
+    pub(crate) fn exercise(&self) -> PathBuf {
+        PathBuf::from("exercises").join(&self.name)
+    }
+
+    /// The reference solution, `solutions/NN_topic`.
+    pub(crate) fn solution(&self) -> PathBuf {
+        PathBuf::from("solutions").join(&self.name)
+    }
+
+    /// The property suite, `checker/suites/NN_topic.rs`.
+    pub(crate) fn suite(&self) -> PathBuf {
+        PathBuf::from(format!("checker/suites/{}.rs", self.name))
+    }
+
+    /// The chapter, `book/src/NN_topic.md`.
+    pub(crate) fn chapter(&self) -> PathBuf {
+        PathBuf::from(format!("book/src/{}.md", self.name))
+    }
+
+    /// The book's tested listings of the chapter, `book/listings/tests/chNN_topic.rs`.
+    pub(crate) fn listings(&self) -> PathBuf {
+        PathBuf::from(format!("book/listings/tests/ch{}.rs", self.name))
+    }
+
+    /// The mutants' directory, `checker/mutants/NN_topic`.
+    pub(crate) fn mutants(&self) -> PathBuf {
+        PathBuf::from("checker/mutants").join(&self.name)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,37 +164,26 @@ impl Course {
             if l.title.trim().is_empty() {
                 return Err(RegistryError::new(n, "title", "is empty"));
             }
-            for (field, list, least) in
-                [("tasks", &l.tasks, 1), ("hints", &l.hints, 2), ("mirrors", &l.mirrors, 1)]
-            {
-                if list.len() < least {
-                    return Err(RegistryError::new(
-                        n,
-                        field,
-                        format!(
-                            "needs at least {least} entr{}",
-                            if least == 1 { "y" } else { "ies" }
-                        ),
-                    ));
-                }
-                if let Some(k) = list.iter().position(|s| s.trim().is_empty()) {
-                    return Err(RegistryError::new(n, field, format!("entry {} is empty", k + 1)));
-                }
+            if l.hints.len() < 2 {
+                return Err(RegistryError::new(n, "hints", "needs at least 2 entries"));
             }
-            for (field, path, dir) in [
-                ("exercise", &l.exercise, true),
-                ("solution", &l.solution, true),
-                ("suite", &l.suite, false),
-                ("chapter", &l.chapter, false),
+            if let Some(k) = l.hints.iter().position(|s| s.trim().is_empty()) {
+                return Err(RegistryError::new(n, "hints", format!("entry {} is empty", k + 1)));
+            }
+            for (what, path, dir) in [
+                ("exercise", l.exercise(), true),
+                ("solution", l.solution(), true),
+                ("suite", l.suite(), false),
+                ("chapter", l.chapter(), false),
             ] {
-                let full = self.root.join(path);
+                let full = self.root.join(&path);
                 let ok = if dir { full.join("Cargo.toml").is_file() } else { full.is_file() };
                 if !ok {
-                    let what = if dir { "a crate directory (with a Cargo.toml)" } else { "a file" };
+                    let kind = if dir { "a crate directory (with a Cargo.toml)" } else { "a file" };
                     return Err(RegistryError::new(
                         n,
-                        field,
-                        format!("`{}` is not {what}", path.display()),
+                        "name",
+                        format!("its {what}, `{}`, is not {kind}", path.display()),
                     ));
                 }
             }
@@ -214,11 +233,7 @@ mod tests {
     use super::*;
 
     fn entry(extra: &str) -> String {
-        format!(
-            "format = 1\n[[lesson]]\nname = \"01_spawn\"\ntitle = \"t\"\nexercise = \"exercises/01_spawn\"\n\
-             solution = \"solutions/01_spawn\"\nsuite = \"checker/suites/01_spawn.rs\"\n\
-             chapter = \"book/src/01_spawn.md\"\nmirrors = [\"m\"]\ntasks = [\"t\"]\n{extra}"
-        )
+        format!("format = 1\n[[lesson]]\nname = \"01_spawn\"\ntitle = \"t\"\n{extra}")
     }
 
     fn root() -> PathBuf {
@@ -247,10 +262,18 @@ mod tests {
     }
 
     #[test]
-    fn a_wrong_path_names_the_field() {
-        let text = entry("hints = [\"a\", \"b\"]").replace("solutions/01_spawn", "solutions/nope");
+    fn a_lesson_without_its_crates_names_the_missing_path() {
+        let text = entry("hints = [\"a\", \"b\"]").replace("01_spawn", "09_nope");
         let err = Course::parse(&root(), &text).unwrap_err().to_string();
-        assert!(err.contains("field `solution`: `solutions/nope` is not a crate"), "{err}");
+        assert!(err.contains("its exercise, `exercises/09_nope`, is not a crate"), "{err}");
+    }
+
+    #[test]
+    fn fields_no_code_reads_are_refused() {
+        let err = Course::parse(&root(), &entry("hints = [\"a\", \"b\"]\ntasks = [\"t\"]"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `tasks`"), "{err}");
     }
 
     #[test]

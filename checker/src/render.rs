@@ -3,12 +3,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use grade::wire::Verdict;
+use grade_wire::Verdict;
 
-use crate::grading::Graded;
-use crate::lesson::{Grade, State};
-use crate::registry::Course;
+use crate::grading::{LessonResult, State};
+use crate::registry::{Course, Lesson};
 use crate::state::Progress;
+use crate::suite::PropertyResult;
 use crate::term::{bar, bold, dim, green, link, red, yellow};
 
 /// The command that re-runs the course's checker, for "run this next" lines.
@@ -31,7 +31,7 @@ fn seconds(d: std::time::Duration) -> String {
 }
 
 /// A lesson's grade: the verdict line, the properties, and the first failure in full.
-pub(crate) fn grade(root: &Path, g: &Grade) -> String {
+pub(crate) fn lesson_result(root: &Path, g: &LessonResult) -> String {
     let mut out = String::new();
     let name = bold(&g.lesson.name);
     match &g.state {
@@ -77,7 +77,7 @@ pub(crate) fn grade(root: &Path, g: &Grade) -> String {
             }
             if let Some(first) = g.first_failure() {
                 out.push('\n');
-                out.push_str(&failure(root, &g.lesson.name, first));
+                out.push_str(&property_failure(root, &g.lesson.name, first));
             }
         }
     }
@@ -85,7 +85,7 @@ pub(crate) fn grade(root: &Path, g: &Grade) -> String {
 }
 
 /// The full report of one failing property.
-pub(crate) fn failure(root: &Path, lesson: &str, p: &Graded) -> String {
+pub(crate) fn property_failure(root: &Path, lesson: &str, p: &PropertyResult) -> String {
     let mut out = String::new();
     let Some(v) = &p.outcome.verdict else { return out };
     let task = if p.info.task > 0 { format!(" (task {})", p.info.task) } else { String::new() };
@@ -142,6 +142,39 @@ fn verdict_body(out: &mut String, root: &Path, v: &Verdict) {
     }
 }
 
+/// A failing replay: the property's report without the replay command (it is the one just
+/// run). The replay's property info carries only the name.
+pub(crate) fn replayed(root: &Path, lesson: &str, mut p: PropertyResult) -> String {
+    if let Some(v) = &mut p.outcome.verdict {
+        v.token = None;
+    }
+    property_failure(root, lesson, &p)
+}
+
+/// `hint`: the hints of `l` up to `level`, the last one in bold.
+pub(crate) fn hints(l: &Lesson, level: usize) -> String {
+    let mut out = format!("{} ({}):\n\n", bold(&format!("Hints for {}", l.name)), l.title);
+    for (i, h) in l.hints.iter().take(level).enumerate() {
+        let label = format!("hint {}/{}", i + 1, l.hints.len());
+        let label = if i + 1 == level { bold(&label) } else { dim(&label) };
+        let _ = writeln!(out, "{label}  {h}\n");
+    }
+    let last = if level < l.hints.len() {
+        format!("Run `{CHECKER} hint {}` again for the next level.", l.name)
+    } else {
+        "That was the last hint. The chapter explains the ideas in depth.".to_string()
+    };
+    let _ = writeln!(out, "{}", dim(&last));
+    out
+}
+
+/// `list`: the progress as last graded, and how to grade now.
+pub(crate) fn list(course: &Course, progress: &Progress, current: Option<usize>) -> String {
+    let note =
+        "(progress as last graded; `check LESSON` grades one now, `check --all` all of them)";
+    format!("{}\n{}\n", self::progress(course, progress, current), dim(note))
+}
+
 /// The course at a glance: a bar, each lesson's state, and the next step.
 pub(crate) fn progress(course: &Course, progress: &Progress, current: Option<usize>) -> String {
     let mut out = String::new();
@@ -175,14 +208,14 @@ pub(crate) fn next_step(root: &Path, course: &Course, current: Option<usize>) ->
         );
     };
     let l = &course.lessons[i];
-    let file = root.join(&l.exercise).join("src/lib.rs");
+    let file = root.join(l.exercise()).join("src/lib.rs");
     format!(
         "\n{} edit {} ({})\n      read {} and the chapter {}\n      then run {} again, or {} to regrade on every save.\n      Stuck? {} shows the next hint.\n",
         bold("Next:"),
         path_link(root, &file),
         l.title,
-        path_link(root, &root.join(&l.exercise).join("README.md")),
-        path_link(root, &root.join(&l.chapter)),
+        path_link(root, &root.join(l.exercise()).join("README.md")),
+        path_link(root, &root.join(l.chapter())),
         bold("cargo run -p checker"),
         bold(&format!("{CHECKER} watch")),
         bold(&format!("{CHECKER} hint {}", l.name)),

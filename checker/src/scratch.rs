@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::compile::Crate;
+use crate::manifest;
 use crate::registry::Lesson;
 
 /// A scratch workspace under `target/checker/<name>/`, holding scratch crates.
@@ -48,21 +49,14 @@ impl Workspace {
             .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
             .collect();
         let dir = self.dir.join(&name);
-        let solution = self.root.join(&lesson.solution);
+        let solution = self.root.join(lesson.solution());
         copy_dir(&solution.join("src"), &dir.join("src"))
             .map_err(|e| format!("cannot copy {}: {e}", solution.display()))?;
         let lib = crate::compile::lib_name(&solution)?;
-        let suite = suite.map_or_else(|| self.root.join(&lesson.suite), Path::to_path_buf);
-        let manifest = format!(
-            "[package]\nname = \"scratch_{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
-             [lib]\nname = \"{lib}\"\ntest = false\ndoctest = false\n\n\
-             [dependencies]\ngort = {{ path = \"{gort}\" }}\n\n\
-             [dev-dependencies]\ngrade = {{ path = \"{grade}\" }}\n\n\
-             [[test]]\nname = \"suite\"\npath = \"{suite}\"\nharness = false\ntest = false\n",
-            gort = self.root.join("runtime").display(),
-            grade = self.root.join("checker/grade").display(),
-            suite = suite.display(),
-        );
+        let suite = suite.map_or_else(|| self.root.join(lesson.suite()), Path::to_path_buf);
+        let (root, suite) = (self.root.display().to_string(), suite.display().to_string());
+        let kind = manifest::Kind::Scratch { root: &root, suite: &suite };
+        let manifest = manifest::render(kind, &lesson.name, &format!("scratch_{name}"), &lib);
         std::fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
         match source {
             Source::File(text) => {

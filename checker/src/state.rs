@@ -163,7 +163,7 @@ pub(crate) fn source_sum(dir: &Path) -> u64 {
         bytes.extend_from_slice(f.to_string_lossy().as_bytes());
         bytes.extend(std::fs::read(&f).unwrap_or_default());
     }
-    crate::integrity::fnv(&bytes)
+    grade_wire::fnv1a(grade_wire::FNV_OFFSET, &bytes)
 }
 
 #[cfg(test)]

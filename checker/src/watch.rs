@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher as _};
 
-use crate::commands::Session;
+use crate::commands;
 use crate::render::{self, CHECKER};
+use crate::session::Session;
 use crate::term::{self, bold, dim, yellow};
 
 /// Quiet time after the last file event before regrading (editors write in bursts).
@@ -26,13 +27,12 @@ enum Input {
     Eof,
 }
 
-pub(crate) fn watch(manual: bool) -> Result<ExitCode, String> {
-    let mut s = Session::open()?;
+pub(crate) fn watch(s: &mut Session, manual: bool) -> Result<ExitCode, String> {
     let (tx, rx) = mpsc::channel();
     let _watcher = if manual { None } else { start_watcher(&s.root, tx.clone()) };
     let manual = manual || _watcher.is_none();
     spawn_stdin(tx);
-    regrade(&mut s);
+    regrade(s);
     prompt(manual);
     loop {
         let Ok(first) = rx.recv() else { return Ok(ExitCode::SUCCESS) };
@@ -51,8 +51,9 @@ pub(crate) fn watch(manual: bool) -> Result<ExitCode, String> {
                 "h" | "hint" => {
                     if let Some(i) = s.current() {
                         let name = s.course.lessons[i].name.clone();
-                        let _ = crate::commands::dispatch(&["hint".into(), name]);
-                        s = Session::open()?;
+                        if let Err(e) = commands::hint(s, &name) {
+                            println!("{} {e}", yellow("note:"));
+                        }
                     }
                     prompt(manual);
                     continue;
@@ -82,7 +83,7 @@ pub(crate) fn watch(manual: bool) -> Result<ExitCode, String> {
         if !changed.is_empty() && !changed.iter().any(|p| is_source(p)) {
             continue;
         }
-        regrade(&mut s);
+        regrade(s);
         // Events caused while grading (the build writes nothing under exercises/, but an
         // editor may) are dropped: the grade just shown is of the latest save.
         while rx.try_recv().is_ok_and(|i| matches!(i, Input::Changed(_))) {}
@@ -145,8 +146,8 @@ fn regrade(s: &mut Session) {
     while let Some(i) = s.current() {
         let l = s.course.lessons[i].clone();
         println!("{}", dim(&format!("grading {} ...", l.name)));
-        let g = s.grade(std::slice::from_ref(&l)).remove(0);
-        print!("{}", render::grade(&s.root, &g));
+        let g = s.grade_and_record(std::slice::from_ref(&l)).remove(0);
+        print!("{}", render::lesson_result(&s.root, &g));
         if !g.passed() {
             break;
         }

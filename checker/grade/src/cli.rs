@@ -1,34 +1,15 @@
 //! The suite binary's command line: `--list`, `--run NAME`, `--replay TOKEN`, or a summary.
 
-use std::cell::RefCell;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::Serialize;
 
+use crate::panics::quiet_panics;
 use crate::property::Suite;
 use crate::token::ReplayToken;
 use crate::wire::{Kind, Outcome, Status, Verdict};
-
-thread_local! {
-    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Where the last panic outside a green thread happened (on this OS thread).
-pub(crate) fn last_panic_location() -> Option<String> {
-    LAST_PANIC.with(|p| p.borrow_mut().take())
-}
-
-/// Panics outside green threads are verdicts, not noise on stderr: record where they
-/// happened and print nothing. (gort's own hook, installed later, wraps this one and keeps
-/// green threads' panics for their reports.)
-fn quiet_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let at = info.location().map(|l| crate::wire::tidy_path(&l.to_string()));
-        LAST_PANIC.with(|p| *p.borrow_mut() = at);
-    }));
-}
 
 enum Command {
     List,
@@ -37,7 +18,15 @@ enum Command {
     Summary(Option<String>),
 }
 
-pub(crate) fn main(suite: Suite) {
+impl Suite {
+    /// Runs as the suite binary's `main`: see the crate docs for the command line. Exits the
+    /// process with 0 when the properties run pass, 1 when one fails, 2 on a usage error.
+    pub fn main(self) {
+        main(self)
+    }
+}
+
+fn main(suite: Suite) {
     let code = match parse(std::env::args().skip(1)) {
         Ok((command, results)) => execute(&suite, command, results.as_deref()),
         Err(usage) => {

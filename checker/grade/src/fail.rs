@@ -1,6 +1,7 @@
 //! `Fail`: one failed attempt, from a runtime report or from a suite's own check.
 
 use std::fmt;
+use std::path::Path;
 
 use gort::diag::{Failure, Report};
 
@@ -96,18 +97,16 @@ impl Fail {
         Some(Fail { verdict: Box::new(verdict), schedule: Some(report.token().to_string()) })
     }
 
-    /// Sorts a panic into a failed demand (the panic is in the suite), unfinished work (a
-    /// `todo!()`), or a panic of the code under test.
+    /// Sorts a panic into a failed demand (the panic is in the suite), unfinished work (the
+    /// panic is at a `todo!()` or `unimplemented!()` in the source, whatever its message), or a
+    /// panic of the code under test.
     pub(crate) fn classify(mut self, suite_file: &str) -> Fail {
         let v = &mut self.verdict;
         if v.kind == Some(Kind::Panic) {
             let in_suite =
                 v.location.as_deref().is_some_and(|l| l.starts_with(&tidy_path(suite_file)));
-            if v.message.starts_with("not yet implemented")
-                || v.message.starts_with("not implemented")
-            {
+            if let Some(task) = v.location.as_deref().and_then(stub_at) {
                 // The stub's todo!(): the schedule and threads say nothing; the line does.
-                let task = v.message.split_once(": ").map_or("", |(_, t)| t).to_string();
                 v.kind = Some(Kind::Unfinished);
                 v.summary = if task.is_empty() { "a todo!() was reached".into() } else { task };
                 v.hint = "This is where your work starts: replace the todo!() at that line with \
@@ -130,9 +129,75 @@ impl Fail {
     }
 }
 
+/// If the source at `location` (`file:line:col`, the file relative to the current directory
+/// or one of its parents) is a `todo!(...)` or `unimplemented!(...)` call: the message literal
+/// it was given (empty if none). Reading the source, not the panic's message, is what tells a
+/// stub from a panic with similar words.
+fn stub_at(location: &str) -> Option<String> {
+    let mut parts = location.rsplitn(3, ':');
+    let column: usize = parts.next()?.parse().ok()?;
+    let line: usize = parts.next()?.parse().ok()?;
+    let file = Path::new(parts.next()?);
+    let text = if file.is_absolute() {
+        std::fs::read_to_string(file).ok()?
+    } else {
+        let cwd = std::env::current_dir().ok()?;
+        cwd.ancestors().find_map(|dir| std::fs::read_to_string(dir.join(file)).ok())?
+    };
+    // From that line on: rustfmt puts a long message on a line of its own.
+    let rest: Vec<&str> = text.lines().skip(line.checked_sub(1)?).take(4).collect();
+    let source: String = rest.join("\n").chars().skip(column.checked_sub(1)?).collect();
+    let args = ["todo!(", "unimplemented!("].iter().find_map(|m| source.strip_prefix(m))?;
+    let Some(literal) = args.trim_start().strip_prefix('"') else { return Some(String::new()) };
+    let mut message = String::new();
+    let mut chars = literal.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => break,
+            '\\' => message.extend(chars.next()),
+            c => message.push(c),
+        }
+    }
+    Some(message)
+}
+
 impl fmt::Display for Fail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = self.verdict.kind.map_or("failure", |k| k.title());
         write!(f, "{kind}: {}", self.verdict.summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(source: &str, column: usize) -> Option<String> {
+        let dir = std::env::temp_dir().join(format!("grade-stub-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let file = dir.join(format!("lib{n}.rs"));
+        std::fs::write(&file, format!("fn f() {{\n{source}\n}}\n")).unwrap();
+        let found = stub_at(&format!("{}:2:{column}", file.display()));
+        std::fs::remove_file(&file).unwrap();
+        found
+    }
+
+    #[test]
+    fn a_todo_in_the_source_is_a_stub_whatever_the_message() {
+        assert_eq!(at("    todo!(\"task 1: add n\")", 5).as_deref(), Some("task 1: add n"));
+        assert_eq!(at("    unimplemented!()", 5).as_deref(), Some(""));
+        assert_eq!(
+            at("    todo!(\n        \"task 2: on its own line\"\n    )", 5).as_deref(),
+            Some("task 2: on its own line")
+        );
+        assert_eq!(at("    todo!(\"say \\\"hi\\\"\")", 5).as_deref(), Some("say \"hi\""));
+    }
+
+    #[test]
+    fn a_panic_that_only_says_not_implemented_is_not_a_stub() {
+        assert_eq!(at("    panic!(\"not yet implemented: fooled you\")", 5), None);
+        assert_eq!(stub_at("no/such/file.rs:1:1"), None);
     }
 }

@@ -39,9 +39,12 @@
 mod check;
 mod cli;
 mod fail;
+mod panics;
 mod property;
 pub mod token;
-pub mod wire;
+
+/// The grading protocol (outcomes, verdicts, property info), shared with the checker.
+pub use grade_wire as wire;
 
 pub use fail::Fail;
 pub use property::{Property, Suite};

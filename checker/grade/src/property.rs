@@ -312,7 +312,7 @@ fn panic_fail(payload: &(dyn std::any::Any + Send)) -> Fail {
         .unwrap_or_else(|| "Box<dyn Any>".to_string());
     let mut fail = Fail::new(message);
     fail.verdict.kind = Some(Kind::Panic);
-    fail.verdict.location = crate::cli::last_panic_location();
+    fail.verdict.location = crate::panics::last_panic_location();
     fail
 }
 
@@ -374,10 +374,5 @@ impl Suite {
     /// The properties, in order.
     pub fn properties(&self) -> &[Property] {
         &self.properties
-    }
-
-    /// Runs as the suite binary's `main`: see the crate docs for the command line.
-    pub fn main(self) {
-        crate::cli::main(self)
     }
 }

@@ -9,23 +9,8 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// FNV-1a (64 bits), continuing from `h` (start from [`FNV_OFFSET`]): the stable hash of
-/// property seeds and of the checker's suite and source checksums.
-///
-/// # Examples
-///
-/// ```
-/// use grade::token::{FNV_OFFSET, fnv1a};
-///
-/// assert_eq!(fnv1a(FNV_OFFSET, b"a"), 0xaf63_dc4c_8601_ec8c);
-/// assert_eq!(fnv1a(fnv1a(FNV_OFFSET, b"a"), b"b"), fnv1a(FNV_OFFSET, b"ab"));
-/// ```
-pub fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
-    bytes.iter().fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
-}
-
-/// FNV-1a's starting value.
-pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+/// The stable hash of property seeds, from the wire crate (shared with the checker).
+pub use grade_wire::{FNV_OFFSET, fnv1a};
 
 /// A decoded replay token.
 ///

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// # Examples
 ///
 /// ```
-/// use grade::wire::PropertyInfo;
+/// use grade_wire::PropertyInfo;
 ///
 /// let text = r#"{"name":"p","demand":"d","task":1,"file":"s.rs","line":3}"#;
 /// let info: PropertyInfo = serde_json::from_str(text).unwrap();
@@ -35,7 +35,7 @@ pub struct PropertyInfo {
 /// # Examples
 ///
 /// ```
-/// use grade::wire::Status;
+/// use grade_wire::Status;
 ///
 /// assert_eq!(serde_json::to_string(&Status::Pass).unwrap(), "\"pass\"");
 /// ```
@@ -53,7 +53,7 @@ pub enum Status {
 /// # Examples
 ///
 /// ```
-/// use grade::wire::Kind;
+/// use grade_wire::Kind;
 ///
 /// assert_eq!(Kind::Unfinished.title(), "not implemented yet");
 /// ```
@@ -120,7 +120,7 @@ impl Kind {
 /// # Examples
 ///
 /// ```
-/// use grade::wire::{Kind, Verdict};
+/// use grade_wire::{Kind, Verdict};
 ///
 /// let v = Verdict::new(Kind::Assertion, "expected 3, got 2");
 /// assert_eq!(v.summary, "expected 3, got 2");
@@ -168,7 +168,7 @@ impl Verdict {
 /// # Examples
 ///
 /// ```
-/// use grade::wire::{Outcome, Status};
+/// use grade_wire::{Outcome, Status};
 ///
 /// let o = Outcome::pass("p", 32, 2048, 120);
 /// assert_eq!(o.status, Status::Pass);
@@ -256,7 +256,7 @@ impl std::fmt::Display for Verdict {
 ///
 /// ```
 /// assert_eq!(
-///     grade::wire::tidy_path("exercises/01_spawn/../../checker/suites/01_spawn.rs:3:9"),
+///     grade_wire::tidy_path("exercises/01_spawn/../../checker/suites/01_spawn.rs:3:9"),
 ///     "checker/suites/01_spawn.rs:3:9"
 /// );
 /// ```
