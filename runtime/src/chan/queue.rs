@@ -36,9 +36,9 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use parking_lot::{Mutex, MutexGuard};
 
 use super::{RecvError, SendError, TryRecvError, TrySendError};
-use crate::diag::Op;
 use crate::sched::rt::{self, ObjRef, Waker};
-use crate::sync::spin::{self, CacheLine};
+use crate::spin::{self, CacheLine};
+use crate::vocab::Op;
 
 pub(super) struct Shared<T> {
     /// Protects every field of `Inner`. On cache lines of its own, so `obj` and `cap`, read

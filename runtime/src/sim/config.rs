@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::Strategy;
-use crate::diag::{Token, TokenError};
-use crate::sched::MIN_STACK_SIZE;
+use super::token::{Token, TokenError};
+use crate::vocab::MIN_STACK_SIZE;
 
 /// How to run a program deterministically: the seed and strategy that pick the schedule, the
 /// simulated processors, and the limits that turn a hang into a report.

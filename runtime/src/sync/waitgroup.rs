@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 
-use crate::diag::{ObjectKind, Op};
 use crate::sched::rt::{self, ObjRef, Waker};
 use crate::sched::{self, JoinHandle};
-use crate::sync::spin::CacheLine;
+use crate::spin::CacheLine;
+use crate::vocab::{ObjectKind, Op};
 
 /// A counter of outstanding work that [`wait`](WaitGroup::wait) blocks on until it is zero:
 /// Go's `sync.WaitGroup`.

@@ -13,8 +13,8 @@ use std::panic::Location;
 use std::ptr;
 use std::sync::{Once, OnceLock};
 
-use super::trace::ThreadLabel;
 use crate::stack;
+use crate::vocab::{ThreadId, ThreadLabel};
 
 /// What the handler needs to know about the green thread running on this OS thread.
 #[derive(Clone, Copy)]
@@ -53,7 +53,7 @@ impl Running {
 
     /// As [`Running::new`], from the label's parts.
     pub(crate) fn for_thread(
-        id: crate::sched::ThreadId,
+        id: ThreadId,
         name: &str,
         site: &'static Location<'static>,
         stack_size: usize,

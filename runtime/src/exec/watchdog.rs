@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::trace::{DisplayDuration, ThreadLabel};
+use crate::vocab::{DisplayDuration, ThreadLabel};
 
 /// Progress of the run executing on one OS thread, as seen by the watchdog.
 #[derive(Debug)]
