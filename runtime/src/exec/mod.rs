@@ -9,6 +9,7 @@
 
 pub(crate) mod overflow;
 pub(crate) mod panic_hook;
+pub(crate) mod record;
 pub(crate) mod watchdog;
 
 use std::any::Any;

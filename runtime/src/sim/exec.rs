@@ -10,6 +10,7 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
+use std::os::fd::RawFd;
 use std::panic::Location;
 use std::ptr;
 use std::sync::Arc;
@@ -93,6 +94,8 @@ pub(crate) struct Sim {
     pub(crate) in_thread: Cell<bool>,
     /// While the loop runs a timer callback: the thread that armed it and where.
     firing: Cell<Option<(usize, &'static Location<'static>)>>,
+    /// Where fatal errors also write a record ([`Config::with_fatal_record`]).
+    fatal_record: Option<RawFd>,
 }
 
 impl Sim {
@@ -128,6 +131,7 @@ impl Sim {
             teardown: Cell::new(false),
             in_thread: Cell::new(false),
             firing: Cell::new(None),
+            fatal_record: config.fatal_record,
         }
     }
 
@@ -230,7 +234,10 @@ impl Sim {
             let st = self.state.borrow();
             let rec = &st.threads[t];
             st.heartbeat.running(t, rec.last_point);
-            overflow::enter(overflow::Running::new(&rec.label, rec.stack_size, guard_lo, token));
+            overflow::enter(
+                overflow::Running::new(&rec.label, rec.stack_size, guard_lo, token)
+                    .recording_to(self.fatal_record),
+            );
         }
         self.in_thread.set(true);
         RunningThread { sim: self }

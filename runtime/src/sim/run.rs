@@ -193,7 +193,7 @@ where
         fingerprint: None,
     };
     let token_text = token_base.to_string();
-    let heartbeat = watchdog::heartbeat(config.watchdog, &token_text);
+    let heartbeat = watchdog::heartbeat(config.watchdog, &token_text, config.fatal_record);
     let run_id = crate::exec::next_run_id();
     let sim = Sim::new(config, run_id, heartbeat.clone());
     let installed = Installed::new(&sim);
