@@ -5,6 +5,7 @@
 //! run a single schedule).
 
 use std::fmt;
+use std::hash::Hasher as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,10 +19,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 /// use grade::token::{FNV_OFFSET, fnv1a};
 ///
 /// assert_eq!(fnv1a(FNV_OFFSET, b"a"), 0xaf63_dc4c_8601_ec8c);
+/// assert_eq!(fnv1a(FNV_OFFSET, b"foobar"), 0x8594_4171_f739_67e8);
 /// assert_eq!(fnv1a(fnv1a(FNV_OFFSET, b"a"), b"b"), fnv1a(FNV_OFFSET, b"ab"));
 /// ```
 pub fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
-    bytes.iter().fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+    let mut hasher = fnv::FnvHasher::with_key(h);
+    hasher.write(bytes);
+    hasher.finish()
 }
 
 /// FNV-1a's starting value.
