@@ -22,6 +22,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 /// assert_eq!(fnv1a(FNV_OFFSET, b"foobar"), 0x8594_4171_f739_67e8);
 /// assert_eq!(fnv1a(fnv1a(FNV_OFFSET, b"a"), b"b"), fnv1a(FNV_OFFSET, b"ab"));
 /// ```
+#[inline]
 pub fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
     let mut hasher = fnv::FnvHasher::with_key(h);
     hasher.write(bytes);

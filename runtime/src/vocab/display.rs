@@ -41,6 +41,7 @@ pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// FNV-1a (64 bits) of `bytes`, continuing from `h` (start from [`FNV_OFFSET`]). Part of the
 /// token format (program and trace fingerprints), pinned by a test vector.
+#[inline]
 pub(crate) fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
     let mut hasher = fnv::FnvHasher::with_key(h);
     hasher.write(bytes);
