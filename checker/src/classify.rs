@@ -96,9 +96,6 @@ pub(crate) fn outcome(name: &str, p: &Process<'_>, limit: Duration) -> Outcome {
             ),
         ));
     }
-    if let Some(record) = stderr_record(stderr) {
-        return fail(fatal_verdict(&record));
-    }
     match ended.status {
         Some(status) if status.code().is_some() => fail(Verdict::new(
             Kind::Exit,
@@ -145,44 +142,6 @@ pub(crate) fn describe(status: Option<std::process::ExitStatus>) -> String {
         },
         None => "could not be waited for".into(),
     }
-}
-
-/// Transitional: the record read back from the runtime's report on stderr, for a runtime
-/// that does not write fatal records yet. Remove once every runtime takes `--fatal`.
-fn stderr_record(stderr: &str) -> Option<FatalRecord> {
-    let (kind, rest) = stderr.lines().find_map(|l| {
-        if let Some(rest) = l.strip_prefix("fatal error: watchdog: green thread #") {
-            Some((FatalKind::Watchdog, rest))
-        } else {
-            l.strip_prefix("fatal error: stack overflow in green thread #")
-                .map(|rest| (FatalKind::StackOverflow, rest))
-        }
-    })?;
-    let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-    let thread = rest[..digits].parse().ok()?;
-    let name = rest[digits..].strip_prefix(" \"").and_then(|n| n.split_once('"')).map(|(n, _)| n);
-    let after = |marker: &str| {
-        let at = stderr.find(marker)? + marker.len();
-        let value = stderr[at..].lines().next()?;
-        Some(value.split([' ', ';']).next()?.to_string())
-    };
-    let limit_ms = rest.split(" for ").nth(1).and_then(|d| {
-        let d = d.trim();
-        match d.strip_suffix("ms") {
-            Some(ms) => ms.parse().ok(),
-            None => d.strip_suffix('s')?.parse::<f64>().ok().map(|s| (s * 1000.0) as u64),
-        }
-    });
-    Some(FatalRecord {
-        thread,
-        name: name.map(str::to_string),
-        spawned: after("started by sim::run at ").or_else(|| after("spawned at ")),
-        at: after("its last scheduling point was at "),
-        limit_ms: if kind == FatalKind::Watchdog { limit_ms } else { None },
-        stack_bytes: after("its stack is ").and_then(|n| n.parse().ok()),
-        token: None,
-        kind,
-    })
 }
 
 #[cfg(test)]
@@ -260,24 +219,5 @@ mod tests {
         let v = fatal_verdict(&r);
         assert_eq!(v.kind, Some(Kind::StackOverflow));
         assert!(v.summary.ends_with("overflowed its stack of 16384 bytes"), "{}", v.summary);
-    }
-
-    #[test]
-    fn the_runtime_report_on_stderr_gives_the_same_record() {
-        let watchdog = "noise\nfatal error: watchdog: green thread #1 \"main\" has not reached a \
-            scheduling point for 1s\n    its last scheduling point was at \
-            exercises/01_spawn/src/lib.rs:40:5 (step 15)\n    started by sim::run at \
-            exercises/01_spawn/../../checker/suites/01_spawn.rs:175:29\n\nhint: ...\n";
-        assert_eq!(stderr_record(watchdog), Some(record(FatalKind::Watchdog)));
-        let overflow = "fatal error: stack overflow in green thread #1 \"main\"\n    its stack is \
-            16384 bytes; spawned at exercises/01_spawn/../../checker/suites/01_spawn.rs:175:29\n";
-        let want = FatalRecord {
-            stack_bytes: Some(16384),
-            at: None,
-            limit_ms: None,
-            ..record(FatalKind::StackOverflow)
-        };
-        assert_eq!(stderr_record(overflow), Some(want));
-        assert_eq!(stderr_record("thread 'main' panicked"), None);
     }
 }

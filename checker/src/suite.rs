@@ -122,15 +122,10 @@ fn run_one(
     let file = results_file(b.scratch, &info.name, "json");
     let fatal = results_file(b.scratch, &info.name, "fatal");
     // A green thread that never yields is stopped by the runtime's watchdog after 1 s of wall
-    // time (its default is 5 s): long enough for any honest step, short for a learner. The
-    // protocol's options come first: a harness that predates them reads them as a filter,
-    // which the command after them replaces.
+    // time (its default is 5 s): long enough for any honest step, short for a learner.
     let mut cmd = b.command();
     cmd.arg("--watchdog-ms").arg(WATCHDOG_MS.to_string()).arg("--fatal").arg(&fatal);
     cmd.args(command).arg("--results").arg(&file).env("RUST_BACKTRACE", "0");
-    // Transitional: a runtime that still reads its limit from the environment gets it there
-    // too. Remove once every runtime takes the limit from the harness's `--watchdog-ms`.
-    cmd.env("GORT_WATCHDOG_MS", WATCHDOG_MS.to_string());
     let _ = std::fs::remove_file(&fatal);
     let outcome = match child::run(cmd, limit) {
         Ok(ended) => {

@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::Relaxed};
 use corosensei::stack::{Stack, StackPointer};
 use parking_lot::Mutex;
 
-use crate::sync::spin;
+use crate::spin;
 
 /// `MADV_GUARD_INSTALL` from Linux's `<asm-generic/mman-common.h>` (6.13+; `libc` 0.2.191
 /// does not name it yet).

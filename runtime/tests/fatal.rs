@@ -13,6 +13,9 @@ use gort::{par, sim};
 /// Set in the child process: only then do the `child_*` tests do anything.
 const CHILD_ENV: &str = "GORT_FATAL_CHILD";
 
+/// Set in the child process: the file its runs write fatal records to.
+const RECORD_ENV: &str = "GORT_FATAL_RECORD_FILE";
+
 /// How long the parent waits for a child before killing it.
 const CHILD_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -28,6 +31,20 @@ struct ChildOutput {
     status: ExitStatus,
     stdout: String,
     stderr: String,
+    /// The fatal record it wrote, as `(key, value)` lines.
+    record: Vec<(String, String)>,
+}
+
+/// In the child: a file descriptor for fatal records, open until the process ends.
+fn record_fd() -> std::os::fd::RawFd {
+    use std::os::fd::IntoRawFd;
+    let path = std::env::var_os(RECORD_ENV).expect("set by run_child");
+    std::fs::File::create(path).expect("the record file").into_raw_fd()
+}
+
+/// The value of `key` in a record, if it has that line.
+fn field<'r>(record: &'r [(String, String)], key: &str) -> Option<&'r str> {
+    record.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 /// Re-runs this test binary with only the test `name`, as a child, and collects its output.
@@ -35,9 +52,13 @@ struct ChildOutput {
 #[track_caller]
 fn run_child(name: &str) -> ChildOutput {
     let exe = std::env::current_exe().expect("the test binary's path");
+    let record_file =
+        std::env::temp_dir().join(format!("gort-fatal-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_file(&record_file);
     let mut child = Command::new(exe)
         .args(["--exact", name, "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, "1")
+        .env(RECORD_ENV, &record_file)
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -74,7 +95,16 @@ fn run_child(name: &str) -> ChildOutput {
     }
     let status = child.wait().expect("waiting for the child");
     let [stdout, stderr] = readers.map(|r| r.join().expect("a pipe reader panicked"));
-    ChildOutput { status, stdout, stderr }
+    let text = std::fs::read_to_string(&record_file).unwrap_or_default();
+    let _ = std::fs::remove_file(&record_file);
+    let record = text
+        .lines()
+        .map(|line| match line.split_once(' ') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (line.to_string(), String::new()),
+        })
+        .collect();
+    ChildOutput { status, stdout, stderr, record }
 }
 
 /// Asserts the child was killed by SIGABRT.
@@ -112,7 +142,9 @@ fn child_watchdog() {
     if !in_child() {
         return;
     }
-    let config = sim::Config::default().with_watchdog(Duration::from_millis(300));
+    let config = sim::Config::default()
+        .with_watchdog(Duration::from_millis(300))
+        .with_fatal_record(record_fd());
     let report = sim::run(&config, || {
         let h = Builder::new().name("spinner").spawn(spin).unwrap();
         h.join().unwrap();
@@ -139,6 +171,19 @@ fn the_watchdog_aborts_a_thread_that_never_yields() {
             "replay token: gort1:",
         ],
     );
+    let r = &out.record;
+    assert_eq!(
+        r.first().map(|(k, v)| (k.as_str(), v.as_str())),
+        Some(("gort-fatal", "1")),
+        "{r:?}"
+    );
+    assert_eq!(field(r, "kind"), Some("watchdog"), "{r:?}");
+    assert_eq!(field(r, "thread"), Some("2"), "{r:?}");
+    assert_eq!(field(r, "name"), Some("spinner"), "{r:?}");
+    assert!(field(r, "spawned").is_some_and(|s| s.starts_with(file!())), "{r:?}");
+    assert_eq!(field(r, "limit_ms"), Some("300"), "{r:?}");
+    assert!(field(r, "token").is_some_and(|t| t.starts_with("gort1:")), "{r:?}");
+    assert_eq!(r.last().map(|(k, _)| k.as_str()), Some("end"), "{r:?}");
 }
 
 /// Recurses until the stack runs out; the array keeps every frame real.
@@ -157,7 +202,8 @@ fn child_stack_overflow() {
     if !in_child() {
         return;
     }
-    let report = sim::run(&sim::Config::default(), || {
+    let config = sim::Config::default().with_fatal_record(record_fd());
+    let report = sim::run(&config, || {
         let h = Builder::new().name("recurse").stack_size(64 * 1024).spawn(|| recurse(0)).unwrap();
         h.join().unwrap()
     });
@@ -184,6 +230,13 @@ fn a_stack_overflow_names_the_green_thread() {
     );
     assert!(!out.stderr.contains("Segmentation fault"), "{}", out.stderr);
     assert!(!out.stderr.contains("has overflowed its stack"), "{}", out.stderr);
+    let r = &out.record;
+    assert_eq!(field(r, "kind"), Some("stack-overflow"), "{r:?}");
+    assert_eq!(field(r, "thread"), Some("2"), "{r:?}");
+    assert_eq!(field(r, "name"), Some("recurse"), "{r:?}");
+    assert_eq!(field(r, "stack_bytes"), Some("65536"), "{r:?}");
+    assert!(field(r, "token").is_some_and(|t| t.starts_with("gort1:")), "{r:?}");
+    assert_eq!(r.last().map(|(k, _)| k.as_str()), Some("end"), "{r:?}");
 }
 
 #[test]

@@ -1,8 +1,11 @@
-//! The suite binary's command line: `--list`, `--run NAME`, `--replay TOKEN`, or a summary.
+//! The suite binary's command line: `--list`, `--run NAME`, `--replay TOKEN`, or a summary;
+//! `--watchdog-ms N` and `--fatal PATH` say how the runs are supervised.
 
 use std::io::Write as _;
+use std::os::fd::IntoRawFd;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -26,9 +29,25 @@ impl Suite {
     }
 }
 
-fn main(suite: Suite) {
+/// The parsed command line.
+struct Args {
+    command: Command,
+    results: Option<PathBuf>,
+    /// The runtime's watchdog limit for every run (absent: the runtime's default).
+    watchdog: Option<Duration>,
+    /// Where the runtime writes a fatal record if the watchdog or a stack overflow ends a run.
+    fatal: Option<PathBuf>,
+}
+
+fn main(mut suite: Suite) {
     let code = match parse(std::env::args().skip(1)) {
-        Ok((command, results)) => execute(&suite, command, results.as_deref()),
+        Ok(args) => match supervise(&mut suite, &args) {
+            Ok(()) => execute(&suite, args.command, args.results.as_deref()),
+            Err(why) => {
+                eprintln!("grade: {why}");
+                ExitCode::from(2)
+            }
+        },
         Err(usage) => {
             eprintln!("{usage}");
             ExitCode::from(2)
@@ -37,24 +56,61 @@ fn main(suite: Suite) {
     std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<(Command, Option<PathBuf>), String> {
-    let usage = "usage: SUITE [--list | --run PROPERTY | --replay TOKEN | FILTER] [--results FILE]";
-    let mut command = Command::Summary(None);
-    let mut results = None;
+/// Puts the watchdog limit and the fatal record file into every run's `sim::Config`: the
+/// suite's own, and (through the process default) those the code under test makes itself.
+fn supervise(suite: &mut Suite, args: &Args) -> Result<(), String> {
+    let fatal = match &args.fatal {
+        // Opened once and never closed: the runtime may write to it until the process ends.
+        Some(path) => Some(
+            std::fs::File::create(path)
+                .map_err(|e| {
+                    format!("cannot create the fatal record file {}: {e}", path.display())
+                })?
+                .into_raw_fd(),
+        ),
+        None => None,
+    };
+    let apply = |mut config: gort::sim::Config| {
+        if let Some(limit) = args.watchdog {
+            config = config.with_watchdog(limit);
+        }
+        if let Some(fd) = fatal {
+            config = config.with_fatal_record(fd);
+        }
+        config
+    };
+    apply(gort::sim::Config::default()).set_process_watchdog();
+    suite.configure_runs(apply);
+    Ok(())
+}
+
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let usage = "usage: SUITE [--list | --run PROPERTY | --replay TOKEN | FILTER] [--results FILE] \
+                 [--watchdog-ms N] [--fatal FILE]";
+    let mut parsed =
+        Args { command: Command::Summary(None), results: None, watchdog: None, fatal: None };
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value\n{usage}"));
         match arg.as_str() {
-            "--list" => command = Command::List,
-            "--run" => command = Command::Run(value()?),
-            "--replay" => command = Command::Replay(value()?),
-            "--results" => results = Some(PathBuf::from(value()?)),
+            "--list" => parsed.command = Command::List,
+            "--run" => parsed.command = Command::Run(value()?),
+            "--replay" => parsed.command = Command::Replay(value()?),
+            "--results" => parsed.results = Some(PathBuf::from(value()?)),
+            "--watchdog-ms" => {
+                let text = value()?;
+                let ms = text.parse::<u64>().ok().filter(|&ms| ms > 0).ok_or_else(|| {
+                    format!("--watchdog-ms needs a positive number of milliseconds, not {text:?}\n{usage}")
+                })?;
+                parsed.watchdog = Some(Duration::from_millis(ms));
+            }
+            "--fatal" => parsed.fatal = Some(PathBuf::from(value()?)),
             "--help" | "-h" => return Err(usage.to_string()),
             // libtest flags that `cargo test` may pass along: harmless here.
             s if s.starts_with("--") => {}
-            filter => command = Command::Summary(Some(filter.to_string())),
+            filter => parsed.command = Command::Summary(Some(filter.to_string())),
         }
     }
-    Ok((command, results))
+    Ok(parsed)
 }
 
 fn execute(suite: &Suite, command: Command, results: Option<&Path>) -> ExitCode {
@@ -152,4 +208,34 @@ fn summary(suite: &Suite, filter: Option<&str>) -> ExitCode {
         }
     }
     if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(args: &[&str]) -> Result<Args, String> {
+        parse(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn supervision_flags_are_parsed() {
+        let args =
+            parse_all(&["--run", "p", "--watchdog-ms", "1000", "--fatal", "/tmp/f"]).unwrap();
+        assert!(matches!(args.command, Command::Run(ref name) if name == "p"));
+        assert_eq!(args.watchdog, Some(Duration::from_secs(1)));
+        assert_eq!(args.fatal.as_deref(), Some(Path::new("/tmp/f")));
+        let plain = parse_all(&["--list"]).unwrap();
+        assert_eq!((plain.watchdog, plain.fatal), (None, None));
+    }
+
+    #[test]
+    fn a_watchdog_limit_must_be_a_positive_number() {
+        for bad in ["0", "-5", "1s", ""] {
+            let Err(err) = parse_all(&["--watchdog-ms", bad]) else { panic!("{bad:?} accepted") };
+            assert!(err.contains("positive number of milliseconds"), "{err}");
+        }
+        let Err(err) = parse_all(&["--watchdog-ms"]) else { panic!("no value accepted") };
+        assert!(err.contains("needs a value"), "{err}");
+    }
 }

@@ -350,6 +350,13 @@ pub struct Suite {
 }
 
 impl Suite {
+    /// Changes every property's `sim::Config` with `f` (the harness's supervision settings).
+    pub(crate) fn configure_runs(&mut self, f: impl Fn(sim::Config) -> sim::Config) {
+        for p in &mut self.properties {
+            p.settings.config = f(p.settings.config.clone());
+        }
+    }
+
     /// An empty suite for `lesson` (the registry's name, such as `01_spawn`).
     pub fn new(lesson: &str) -> Suite {
         Suite { lesson: lesson.to_string(), properties: Vec::new() }

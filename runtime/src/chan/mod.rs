@@ -42,8 +42,8 @@ use std::sync::Arc;
 pub use error::{RecvError, SendError, TryRecvError, TrySendError};
 use queue::Shared;
 
-use crate::diag::ObjectKind;
 use crate::sched::rt;
+use crate::vocab::ObjectKind;
 
 /// Creates a channel of capacity `cap`: `make(chan T, cap)`. Capacity 0 is a rendezvous.
 ///

@@ -36,14 +36,16 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use parking_lot::{Mutex, MutexGuard};
 
 use super::{RecvError, SendError, TryRecvError, TrySendError};
-use crate::diag::Op;
 use crate::sched::rt::{self, ObjRef, Waker};
-use crate::sync::spin::{self, CacheLine};
+use crossbeam_utils::CachePadded;
+
+use crate::spin;
+use crate::vocab::Op;
 
 pub(super) struct Shared<T> {
     /// Protects every field of `Inner`. On cache lines of its own, so `obj` and `cap`, read
     /// at every operation before the lock is taken, stay cached on every core.
-    inner: CacheLine<Mutex<Inner<T>>>,
+    inner: CachePadded<Mutex<Inner<T>>>,
     obj: ObjRef,
     cap: usize,
     /// For a channel fed by a timer: the timer, stopped when the last receiver goes.
@@ -265,7 +267,7 @@ pub(super) enum RecvPoll<T> {
 impl<T> Shared<T> {
     pub(super) fn new(cap: usize, obj: ObjRef) -> Self {
         Shared {
-            inner: CacheLine(Mutex::new(Inner {
+            inner: CachePadded::new(Mutex::new(Inner {
                 buf: VecDeque::with_capacity(cap.min(1024)),
                 senders: 1,
                 receivers: 1,
@@ -550,7 +552,7 @@ impl<T> Shared<T> {
 impl<T> Shared<T> {
     /// The lock's address: select takes the locks of all its channels in address order.
     pub(super) fn lock_addr(&self) -> usize {
-        &self.inner.0 as *const Mutex<Inner<T>> as usize
+        &*self.inner as *const Mutex<Inner<T>> as usize
     }
 
     /// Takes the lock and keeps it until [`Shared::unlock_raw`].

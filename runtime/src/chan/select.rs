@@ -17,8 +17,8 @@ use std::panic::Location;
 
 use super::queue::{RecvPoll, SelectToken, SendPoll, Shared, Waiter, wake};
 use super::{Receiver, RecvError, SendError, Sender};
-use crate::diag::Op;
 use crate::sched::rt::{self, ObjRef, Waker};
+use crate::vocab::Op;
 
 /// Waits on several channel operations and runs the arm of the one that proceeds: Go's
 /// `select` statement.

@@ -23,9 +23,9 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use crate::chan::{self, Receiver, Sender};
-use crate::diag::Op;
 use crate::sched::rt::{self, Fired, TimerFn, TimerId};
 use crate::time::{self, Instant};
+use crate::vocab::Op;
 
 /// Why a context was cancelled: what [`Context::err`] returns once it is done.
 ///

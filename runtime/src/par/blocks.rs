@@ -17,7 +17,7 @@ use std::ptr::NonNull;
 
 use parking_lot::Mutex;
 
-use crate::sync::spin;
+use crate::spin;
 
 use super::thread::BATCH;
 

@@ -22,7 +22,8 @@ use parking_lot::{Condvar, Mutex};
 use super::blocks::{Blocks, Depot};
 use super::thread::{BATCH, GRef, Slab};
 use super::timer::Timers;
-use crate::diag::{Failure, PanicReport};
+use crate::exec::overflow;
+use crate::vocab::{Failure, PanicReport};
 
 /// Picks between two looks at the global queue, as in Go.
 const FAIR_TICK: u32 = 61;
@@ -301,7 +302,7 @@ impl Carrier {
     /// Whether a thread of this carrier about to park for a lock may spin first (Go's
     /// `canSpin`): there are other carriers, not all of them asleep (one may be running the
     /// holder), and nothing else waits to run here (spinning would delay it).
-    pub(crate) fn can_spin(&self) -> bool {
+    pub(super) fn can_spin_now(&self) -> bool {
         let n = self.shared.status.len();
         n > 1
             && self.shared.sleeping.load(Relaxed) + 1 < n
@@ -419,7 +420,7 @@ impl Carrier {
         status.resumes.store(status.resumes.load(Relaxed).wrapping_add(1), Relaxed);
         status.running.store(t.id().as_u64(), Relaxed);
         status.slot.store(t.slot, Relaxed);
-        crate::diag::overflow::enter(crate::diag::overflow::Running::for_thread(
+        overflow::enter(overflow::Running::for_thread(
             t.id(),
             t.name_raw(),
             t.site(),
@@ -430,7 +431,7 @@ impl Carrier {
         self.current.set(Some(t));
         let result = co.as_mut().expect("a live record has a coroutine").resume(());
         self.current.set(None);
-        crate::diag::overflow::leave();
+        overflow::leave();
         status.running.store(0, Relaxed);
         status.preempt.store(false, Relaxed);
         match result {

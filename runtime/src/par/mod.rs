@@ -54,9 +54,10 @@ use carrier::Shared;
 pub(crate) use carrier::{Carrier, current};
 use timer::Action;
 
-use crate::diag::{Failure, ThreadLabel, ThreadSnapshot, ThreadState, overflow, panic_hook};
-use crate::sched::ThreadId;
-use crate::sim::timers::Fired;
+use crate::exec::{Claim, Executor, overflow, panic_hook};
+use crate::vocab::{
+    Failure, Fired, MIN_STACK_SIZE, ThreadId, ThreadLabel, ThreadSnapshot, ThreadState,
+};
 
 /// How to run a program on the parallel executor.
 ///
@@ -132,7 +133,7 @@ impl Config {
     /// ```
     #[must_use]
     pub fn with_stack_size(mut self, bytes: usize) -> Self {
-        self.stack_size = bytes.max(crate::sched::MIN_STACK_SIZE);
+        self.stack_size = bytes.max(MIN_STACK_SIZE);
         self
     }
 
@@ -397,12 +398,10 @@ where
     T: Send,
     F: FnOnce() -> T + Send,
 {
-    if current().is_some() || crate::sim::exec::try_with(|_| ()).is_some() {
-        panic!("gort: par::run was called inside a run; runs do not nest (use go() instead)");
-    }
-    panic_hook::install();
+    let _claim = Claim::new(NESTED);
+    panic_hook::install(capture_panic);
     overflow::install();
-    let run_id = crate::sched::rt::next_run_id();
+    let run_id = crate::exec::next_run_id();
     let (shared, workers) = Shared::new(run_id, config.processors, config.stack_size);
     let result: Mutex<Option<T>> = Mutex::new(None);
 
@@ -465,6 +464,7 @@ where
             std::thread::Builder::new()
                 .name(format!("gort-carrier-{index}"))
                 .spawn_scoped(scope, move || {
+                    let _claim = Claim::new(NESTED);
                     overflow::install();
                     let carrier = Carrier::new(shared, Some(index), Some(worker));
                     let _installed = carrier.install();
@@ -512,6 +512,14 @@ where
         spawned: shared.spawned.load(Relaxed),
         steals: shared.steals.load(Relaxed),
     }
+}
+
+/// The message of a nested `par::run`.
+const NESTED: &str = "gort: par::run was called inside a run; runs do not nest (use go() instead)";
+
+/// The panic hook's capture ([`panic_hook::Capture`]) for a green thread on this carrier.
+fn capture_panic(message: &str, location: Option<String>) -> bool {
+    current().is_some_and(|c| c.capture_panic(message.to_string(), location))
 }
 
 /// What the threads still alive were doing (after a failure, for the report).

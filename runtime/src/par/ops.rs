@@ -1,5 +1,5 @@
-//! What the primitives ask of the parallel executor: the same operations the deterministic
-//! executor offers (`sched::rt` dispatches to one or the other), on a real clock.
+//! What the primitives ask of the parallel executor: its side of the executor interface
+//! ([`Executor`], which the deterministic executor implements too), on a real clock.
 
 use std::any::Any;
 use std::panic::Location;
@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use super::carrier::{After, Carrier};
 use super::thread::{GRef, GThread, NO_SLOT, Unparked, Wait};
-use crate::diag::{Failure, ObjectId, Op, PanicReport, ThreadLabel, panic_hook};
-use crate::sched::rt::{ObjRef, Waker};
-use crate::sched::{SpawnError, Thread, ThreadId};
-use crate::sim::timers::{Fired, TimerFn};
+use crate::exec::{Executor, panic_hook, teardown_block};
+use crate::vocab::{
+    Failure, Fired, ObjRef, ObjectId, ObjectKind, Op, PanicReport, SpawnError, ThreadId,
+    ThreadLabel, TimerFn, Waker,
+};
 
 impl Carrier {
     /// The green thread running on this carrier.
@@ -34,9 +35,56 @@ impl Carrier {
         unsafe { (*yielder).suspend(()) };
     }
 
+    #[cold]
+    fn preempted(&self) {
+        if self.tearing_down() || std::thread::panicking() {
+            return;
+        }
+        let me = self.me("a scheduling point");
+        self.suspend(&me, After::Yield);
+    }
+
+    /// A fresh thread id from this carrier's block.
+    fn next_id(&self) -> u64 {
+        let (next, end) = self.ids.get();
+        let (next, end) = if next < end { (next, end) } else { self.shared.thread_ids(16) };
+        self.ids.set((next + 1, end));
+        next
+    }
+
+    /// Keeps what the panic hook saw for the panicking thread's report. False off a green
+    /// thread (the previous hook prints it as usual).
+    pub(crate) fn capture_panic(&self, message: String, location: Option<String>) -> bool {
+        match self.current.get() {
+            Some(t) if !self.tearing_down() => {
+                t.set_panic(message, location);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Runs a fired callback (on the monitor) and says what it did.
+    pub(super) fn fire(&self, f: &TimerFn, at: &'static Location<'static>) -> Fired {
+        self.firing.set(Some(at));
+        let fired = f();
+        self.firing.set(None);
+        fired
+    }
+}
+
+impl Executor for Carrier {
+    fn is_deterministic(&self) -> bool {
+        false
+    }
+
+    fn can_spin(&self) -> bool {
+        self.can_spin_now()
+    }
+
     /// A scheduling point: yields only if the monitor asked (the thread ran too long).
     #[inline]
-    pub(crate) fn point(&self, object: Option<ObjRef>, at: &'static Location<'static>) {
+    fn point(&self, _op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
         if let Some(o) = object
             && o.run != self.shared.run_id
         {
@@ -49,16 +97,7 @@ impl Carrier {
         }
     }
 
-    #[cold]
-    fn preempted(&self) {
-        if self.tearing_down() || std::thread::panicking() {
-            return;
-        }
-        let me = self.me("a scheduling point");
-        self.suspend(&me, After::Yield);
-    }
-
-    pub(crate) fn yield_now(&self) {
+    fn yield_now(&self, _at: &'static Location<'static>) {
         if self.tearing_down() {
             return;
         }
@@ -66,13 +105,9 @@ impl Carrier {
         self.suspend(&me, After::Yield);
     }
 
-    pub(crate) fn park(&self, op: Op, at: &'static Location<'static>) {
+    fn park(&self, op: Op, _object: Option<ObjRef>, at: &'static Location<'static>) {
         if self.tearing_down() {
-            crate::diag::fatal(&format!(
-                "gort: a destructor blocked ({op} at {at}) while the runtime was unwinding the \
-                 green threads of a finished run; destructors of values held by leaked threads \
-                 must not block"
-            ));
+            teardown_block(op, at);
         }
         let me = self.me("park");
         if me.take_permit() {
@@ -84,7 +119,7 @@ impl Carrier {
         me.wait.set(std::ptr::null());
     }
 
-    pub(crate) fn unpark(&self, waker: Waker, at: &'static Location<'static>) {
+    fn unpark(&self, waker: Waker, at: &'static Location<'static>) {
         if self.tearing_down() {
             return;
         }
@@ -101,29 +136,29 @@ impl Carrier {
         }
     }
 
-    pub(crate) fn current_waker(&self) -> Waker {
+    fn current_waker(&self) -> Waker {
         let me = self.me("current");
         Waker { run: self.shared.run_id, id: me.id(), slot: me.slot }
     }
 
-    pub(crate) fn current_thread(&self) -> Thread {
+    fn current_thread(&self) -> (Waker, Option<Arc<str>>) {
         let me = self.me("sched::current");
-        Thread { run: self.shared.run_id, id: me.id(), slot: me.slot, name: me.name() }
+        (Waker { run: self.shared.run_id, id: me.id(), slot: me.slot }, me.name())
     }
 
-    pub(crate) fn spawn<F>(
+    fn spawn<F>(
         &self,
         name: Option<Arc<str>>,
         stack_size: Option<usize>,
         site: &'static Location<'static>,
         body: F,
-    ) -> Result<Thread, SpawnError>
+    ) -> Result<Waker, SpawnError>
     where
         F: FnOnce() + Send + 'static,
     {
         let parent = self.current.get().map(|t| t.id());
         let id = ThreadId(self.next_id());
-        let label = ThreadLabel { id, name: name.clone(), spawn_site: site, parent };
+        let label = ThreadLabel { id, name, spawn_site: site, parent };
         let size = stack_size.unwrap_or(self.shared.default_stack);
         let t = self.take_slot();
         if let Err(e) = t.init(label, size, body) {
@@ -134,38 +169,30 @@ impl Carrier {
                 ),
             });
             // The run is stopping; the handle names no record (waking it does nothing).
-            return Ok(Thread { run: self.shared.run_id, id, slot: NO_SLOT, name });
+            return Ok(Waker { run: self.shared.run_id, id, slot: NO_SLOT });
         }
         self.spawned.set(self.spawned.get() + 1);
         self.ready(t);
         // `go` is a scheduling point: honour a pending preemption request, so a loop that
         // spawns a million threads lets the others run (and is not reported as holding
         // its carrier).
-        self.point(None, site);
-        Ok(Thread { run: self.shared.run_id, id, slot: t.slot, name })
+        self.point(Op::Spawn(id), None, site);
+        Ok(Waker { run: self.shared.run_id, id, slot: t.slot })
     }
 
-    /// A fresh thread id from this carrier's block.
-    fn next_id(&self) -> u64 {
-        let (next, end) = self.ids.get();
-        let (next, end) = if next < end { (next, end) } else { self.shared.thread_ids(16) };
-        self.ids.set((next + 1, end));
-        next
-    }
-
-    pub(crate) fn run_id(&self) -> u64 {
+    fn run_id(&self) -> u64 {
         self.shared.run_id
     }
 
-    pub(crate) fn tearing_down(&self) -> bool {
+    fn tearing_down(&self) -> bool {
         self.shared.teardown.load(Acquire)
     }
 
-    pub(crate) fn in_green_thread(&self) -> bool {
+    fn in_green_thread(&self) -> bool {
         self.current.get().is_some() && !self.tearing_down()
     }
 
-    pub(crate) fn thread_panicked(&self, report: PanicReport, detached: bool) {
+    fn thread_panicked(&self, report: PanicReport, detached: bool) {
         if detached {
             self.shared.fail(Failure::Panic(report));
         } else {
@@ -173,11 +200,11 @@ impl Carrier {
         }
     }
 
-    pub(crate) fn panic_observed(&self, thread: ThreadId) {
+    fn panic_observed(&self, thread: ThreadId) {
         self.shared.unobserved.lock().retain(|p| p.thread.id != thread);
     }
 
-    pub(crate) fn panic_unjoined(&self, thread: ThreadId) {
+    fn panic_unjoined(&self, thread: ThreadId) {
         let mut unobserved = self.shared.unobserved.lock();
         if let Some(i) = unobserved.iter().position(|p| p.thread.id == thread) {
             let report = unobserved.remove(i);
@@ -186,7 +213,7 @@ impl Carrier {
         }
     }
 
-    pub(crate) fn panic_report(&self, payload: &Box<dyn Any + Send>) -> PanicReport {
+    fn panic_report(&self, payload: &Box<dyn Any + Send>) -> PanicReport {
         let me = self.me("panic");
         let (message, location) = match me.take_panic() {
             Some(seen) => seen,
@@ -195,25 +222,13 @@ impl Carrier {
         PanicReport { thread: me.label(), message, location }
     }
 
-    /// Keeps what the panic hook saw for the panicking thread's report. False off a green
-    /// thread (the previous hook prints it as usual).
-    pub(crate) fn capture_panic(&self, message: String, location: Option<String>) -> bool {
-        match self.current.get() {
-            Some(t) if !self.tearing_down() => {
-                t.set_panic(message, location);
-                true
-            }
-            _ => false,
-        }
-    }
-
-    pub(crate) fn now(&self) -> Duration {
+    fn now(&self) -> Duration {
         self.shared.start.elapsed()
     }
 
-    pub(crate) fn sleep(&self, d: Duration, at: &'static Location<'static>) {
+    fn sleep(&self, d: Duration, at: &'static Location<'static>) {
         if d.is_zero() {
-            self.yield_now();
+            self.yield_now(at);
             return;
         }
         if self.tearing_down() {
@@ -225,26 +240,33 @@ impl Carrier {
         // A stray unpark may end a park early; the timer stays armed until the deadline.
         while Instant::now() < deadline {
             let carrier = super::carrier::current().expect("green threads run on carriers");
-            carrier.park(Op::Sleep(d), at);
+            carrier.park(Op::Sleep(d), None, at);
         }
     }
 
     /// Busy work for `d`: the carrier is occupied, as by a computation.
-    pub(crate) fn work(&self, d: Duration) {
+    fn work(&self, d: Duration, _at: &'static Location<'static>) {
         let until = Instant::now() + d;
         while Instant::now() < until {
             std::hint::spin_loop();
         }
     }
 
-    pub(crate) fn register_object(&self, created: &'static Location<'static>) -> ObjRef {
+    fn register_object(
+        &self,
+        _kind: ObjectKind,
+        _name: Option<Arc<str>>,
+        created: &'static Location<'static>,
+    ) -> ObjRef {
         ObjRef { run: self.shared.run_id, id: ObjectId(self.shared.next_object_id()), created }
     }
 
-    pub(crate) fn close_point(
+    fn close_point(
         &self,
+        _op: Op,
         obj: ObjRef,
         at: Option<&'static Location<'static>>,
+        _switch: bool,
     ) -> Option<&'static Location<'static>> {
         if self.tearing_down() || obj.run != self.shared.run_id {
             return None;
@@ -252,11 +274,11 @@ impl Carrier {
         Some(at.or(self.firing.get()).unwrap_or(obj.created))
     }
 
-    pub(crate) fn random_below(&self, n: u32) -> u32 {
+    fn random_below(&self, n: u32) -> u32 {
         (self.random() % u64::from(n.max(1))) as u32
     }
 
-    pub(crate) fn start_timer(
+    fn start_timer(
         &self,
         d: Duration,
         period: Option<Duration>,
@@ -266,11 +288,11 @@ impl Carrier {
         self.shared.timers.add_callback(Instant::now() + d, period, f, at)
     }
 
-    pub(crate) fn stop_timer(&self, id: u64) -> bool {
+    fn stop_timer(&self, id: u64) -> bool {
         !self.tearing_down() && self.shared.timers.stop(id)
     }
 
-    pub(crate) fn reset_timer(
+    fn reset_timer(
         &self,
         id: u64,
         d: Duration,
@@ -279,14 +301,6 @@ impl Carrier {
         at: &'static Location<'static>,
     ) -> bool {
         self.shared.timers.reset(id, Instant::now() + d, period, f, at)
-    }
-
-    /// Runs a fired callback (on the monitor) and says what it did.
-    pub(super) fn fire(&self, f: &TimerFn, at: &'static Location<'static>) -> Fired {
-        self.firing.set(Some(at));
-        let fired = f();
-        self.firing.set(None);
-        fired
     }
 }
 

@@ -26,10 +26,9 @@ use std::sync::atomic::{
 use corosensei::{Coroutine, Yielder};
 use parking_lot::Mutex;
 
-use crate::diag::{Op, ThreadLabel};
-use crate::sched::ThreadId;
+use crate::spin;
 use crate::stack::{self, GuardedStack};
-use crate::sync::spin;
+use crate::vocab::{Op, ThreadId, ThreadLabel};
 
 pub(super) type Co = Coroutine<(), (), (), GuardedStack>;
 

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
-use crate::sched::rt::Waker;
-use crate::sim::timers::TimerFn;
+use crate::vocab::{TimerFn, Waker};
 
 /// What a timer does when it fires.
 pub(super) enum Action {

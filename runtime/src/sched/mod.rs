@@ -14,67 +14,10 @@ mod park;
 pub(crate) mod rt;
 mod spawn;
 
-use std::fmt;
-
 pub use park::{Thread, current, park};
-pub use spawn::{Builder, JoinHandle, MIN_STACK_SIZE, PanicError, SpawnError, go};
+pub use spawn::{Builder, JoinHandle, PanicError, go};
 
-/// A green thread's id: 1 for main, then 2, 3, ... in spawn order, as Go numbers goroutines.
-///
-/// Ids are unique within one run and the same in every replay of it. On the parallel
-/// executor each carrier takes ids in blocks of 16 (as Go's Ps take goroutine ids), so ids
-/// are unique but threads spawned on different carriers are not numbered in spawn order.
-///
-/// # Examples
-///
-/// ```
-/// use gort::{go, sched, sim};
-///
-/// sim::run(&sim::Config::default(), || {
-///     assert_eq!(sched::current().id().as_u64(), 1);
-///     let child = go(|| sched::current().id());
-///     assert_eq!(child.thread().id().to_string(), "#2");
-///     assert_eq!(child.join().unwrap().as_u64(), 2);
-/// })
-/// .unwrap();
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ThreadId(pub(crate) u64);
-
-impl ThreadId {
-    /// The id as a number.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use gort::{go, sched, sim};
-    ///
-    /// sim::run(&sim::Config::default(), || {
-    ///     assert_eq!(sched::current().id().as_u64(), 1); // main
-    ///     let hs: Vec<_> = (0..2).map(|_| go(|| ())).collect();
-    ///     let ids: Vec<u64> = hs.iter().map(|h| h.thread().id().as_u64()).collect();
-    ///     assert_eq!(ids, [2, 3]); // in spawn order
-    /// })
-    /// .unwrap();
-    /// ```
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
-
-    pub(crate) fn index(self) -> usize {
-        (self.0 - 1) as usize
-    }
-
-    pub(crate) fn from_index(index: usize) -> Self {
-        ThreadId(index as u64 + 1)
-    }
-}
-
-impl fmt::Display for ThreadId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&format!("#{}", self.0))
-    }
-}
+pub use crate::vocab::{MIN_STACK_SIZE, SpawnError, ThreadId};
 
 /// Gives other green threads a chance to run, then continues (Go's `runtime.Gosched`).
 ///

@@ -5,7 +5,7 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use super::{ThreadId, rt};
-use crate::diag::Op;
+use crate::vocab::Op;
 
 /// A handle to a green thread: its id and name, and the way to wake it ([`Thread::unpark`]).
 ///

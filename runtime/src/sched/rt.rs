@@ -1,36 +1,57 @@
-//! The executor boundary: what primitives ask of whichever executor runs the current thread.
+//! The dispatcher: what primitives ask of whichever executor runs the current thread.
 //!
 //! Channels, `JoinHandle`, time, sync and context are written once against these
-//! functions. Each one asks the deterministic executor ([`crate::sim`]) if this OS thread
-//! runs one, else the parallel executor ([`crate::par`]) if this OS thread is one of its
-//! carriers, else panics (or does nothing, for the `try` kind) as outside a run.
+//! functions. Each one resolves, once, which executor runs this OS thread (the deterministic
+//! one, [`crate::sim`], or a carrier of the parallel one, [`crate::par`]) and calls the
+//! [`Executor`] method on it; outside a run it panics (or does nothing, for the operations
+//! that may happen after a run, such as a destructor's wake-up).
 
 use std::alloc::Layout;
 use std::any::Any;
-use std::panic::Location;
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{SpawnError, Thread, ThreadId};
-use crate::diag::{ObjectId, ObjectKind, Op, PanicReport};
-use crate::par;
-use crate::sim::exec;
+use super::Thread;
+use crate::exec::{Executor, Site};
+use crate::par::{self, Carrier};
+use crate::sim::exec::{self as sim_exec, Sim};
+pub(crate) use crate::vocab::{Fired, ObjRef, TimerFn, Waker};
+use crate::vocab::{ObjectKind, Op, PanicReport, SpawnError, ThreadId, outside_run_message};
 
-static NEXT_RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-/// A fresh run id (runs of both executors share the numbering).
-pub(crate) fn next_run_id() -> u64 {
-    NEXT_RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+/// The executor of this OS thread, for the length of one runtime call.
+#[derive(Clone, Copy)]
+enum Current {
+    Sim(&'static Sim),
+    Par(&'static Carrier),
 }
 
-/// The parallel executor's carrier of this OS thread, or a panic naming `what`.
 #[inline]
-fn carrier(what: &str) -> &'static par::Carrier {
-    match par::current() {
-        Some(c) => c,
-        None => outside_run(what),
+fn current() -> Option<Current> {
+    match sim_exec::current() {
+        Some(sim) => Some(Current::Sim(sim)),
+        None => par::current().map(Current::Par),
     }
+}
+
+/// `on!(what, |e| body)`: runs `body` with `e` bound to the current executor (statically
+/// typed in each arm, so the call inlines), or panics naming `what` outside a run.
+/// `on!(? |e| body)`: `Some(body)`, or `None` outside a run.
+macro_rules! on {
+    (? |$e:ident| $body:expr) => {
+        match current() {
+            Some(Current::Sim($e)) => Some($body),
+            Some(Current::Par($e)) => Some($body),
+            None => None,
+        }
+    };
+    ($what:expr, |$e:ident| $body:expr) => {
+        match current() {
+            Some(Current::Sim($e)) => $body,
+            Some(Current::Par($e)) => $body,
+            None => outside_run($what),
+        }
+    };
 }
 
 #[cold]
@@ -39,19 +60,10 @@ fn outside_run(what: &str) -> ! {
     panic!("{}", outside_run_message(what))
 }
 
-/// The message every primitive panics with when used outside a run.
-pub(crate) fn outside_run_message(what: &str) -> String {
-    format!(
-        "gort: {what} was called outside a run: green threads, channels and virtual time only \
-         exist inside gort::sim::run (or sim::explore); move this code into the closure you \
-         pass to it"
-    )
-}
-
 /// Whether this OS thread runs the deterministic executor: primitives that have a faster,
 /// unrecorded path for the parallel executor decide with this, once, when they are created.
 pub(crate) fn is_sim() -> bool {
-    exec::try_with(|_| ()).is_some()
+    on!(? |e| e.is_deterministic()).unwrap_or(false)
 }
 
 /// Whether a thread about to park for a lock should first spin a little (Go's `canSpin`):
@@ -59,57 +71,37 @@ pub(crate) fn is_sim() -> bool {
 /// awake (it may be running the holder) and this carrier has nothing else queued.
 #[inline]
 pub(crate) fn can_spin() -> bool {
-    exec::try_with(|_| false).unwrap_or_else(|| par::current().is_some_and(|c| c.can_spin()))
+    on!(? |e| e.can_spin()).unwrap_or(false)
 }
 
 /// A scheduling point before a visible operation.
 #[inline]
-pub(crate) fn point(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
-    if exec::try_with(|sim| sim.point(op, object, at)).is_none() {
-        carrier(op_name(op)).point(object, at);
-    }
+pub(crate) fn point(op: Op, object: Option<ObjRef>, at: Site) {
+    on!(op_name(op), |e| e.point(op, object, at))
 }
 
-pub(crate) fn yield_now(at: &'static Location<'static>) {
-    if exec::try_with(|sim| sim.yield_now(at)).is_none() {
-        carrier("yield_now").yield_now();
-    }
+pub(crate) fn yield_now(at: Site) {
+    on!("yield_now", |e| e.yield_now(at))
 }
 
 /// Blocks the current thread until it is unparked (or consumes a pending permit).
-pub(crate) fn park(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
-    if exec::try_with(|sim| sim.park(op, object, at)).is_none() {
-        carrier(op_name(op)).park(op, at);
-    }
+pub(crate) fn park(op: Op, object: Option<ObjRef>, at: Site) {
+    on!(op_name(op), |e| e.park(op, object, at))
 }
 
-pub(crate) fn unpark(thread: &Thread, at: &'static Location<'static>) {
+pub(crate) fn unpark(thread: &Thread, at: Site) {
     wake(Waker { run: thread.run, id: thread.id, slot: thread.slot }, at);
 }
 
-/// The part of a [`Thread`] that wakes it: `Copy`, so blocking costs no reference counting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Waker {
-    pub(crate) run: u64,
-    pub(crate) id: ThreadId,
-    /// Where the parallel executor keeps the thread's record (0 under the deterministic
-    /// executor, which indexes threads by id).
-    pub(crate) slot: u32,
-}
-
 /// Makes the thread runnable, or leaves it a permit ([`Thread::unpark`]).
-pub(crate) fn wake(waker: Waker, at: &'static Location<'static>) {
+pub(crate) fn wake(waker: Waker, at: Site) {
     // A no-op outside a run: destructors (a dropped Sender) may wake after it ended.
-    if exec::try_with(|sim| sim.unpark(waker, at)).is_none()
-        && let Some(c) = par::current()
-    {
-        c.unpark(waker, at);
-    }
+    on!(? |e| e.unpark(waker, at));
 }
 
 /// The id of the run this OS thread executes, 0 outside a run.
 pub(crate) fn run_id() -> u64 {
-    exec::try_with(|sim| sim.run_id).or_else(|| par::current().map(|c| c.run_id())).unwrap_or(0)
+    on!(? |e| e.run_id()).unwrap_or(0)
 }
 
 /// Memory for a small block shared between threads (a join packet): from the carrier's
@@ -138,11 +130,12 @@ pub(crate) unsafe fn give_block(p: NonNull<u8>, layout: Layout) {
 
 /// A waker for the calling thread.
 pub(crate) fn current_waker(what: &'static str) -> Waker {
-    exec::try_with(|sim| sim.current_waker()).unwrap_or_else(|| carrier(what).current_waker())
+    on!(what, |e| e.current_waker())
 }
 
 pub(crate) fn current_thread(what: &'static str) -> Thread {
-    exec::try_with(|sim| sim.current_thread()).unwrap_or_else(|| carrier(what).current_thread())
+    let (waker, name) = on!(what, |e| e.current_thread());
+    Thread { run: waker.run, id: waker.id, slot: waker.slot, name }
 }
 
 /// Starts a green thread running `body`. The parallel executor puts `body` on the thread's
@@ -150,91 +143,134 @@ pub(crate) fn current_thread(what: &'static str) -> Thread {
 pub(crate) fn spawn<F>(
     name: Option<Arc<str>>,
     stack_size: Option<usize>,
-    site: &'static Location<'static>,
+    site: Site,
     body: F,
 ) -> Result<Thread, SpawnError>
 where
     F: FnOnce() + Send + 'static,
 {
-    if let Some(sim) = exec::try_with(|sim| sim as *const crate::sim::exec::Sim) {
-        // SAFETY: `try_with` gave a live run of this OS thread; it stays alive during the call.
-        return Ok(unsafe { &*sim }.spawn(name, stack_size, site, Box::new(body)));
-    }
-    match par::current() {
-        Some(c) => c.spawn(name, stack_size, site, body),
+    let waker = match current() {
+        Some(Current::Sim(e)) => e.spawn(name.clone(), stack_size, site, body),
+        Some(Current::Par(e)) => e.spawn(name.clone(), stack_size, site, body),
         None => Err(SpawnError::OutsideRun),
-    }
+    }?;
+    Ok(Thread { run: waker.run, id: waker.id, slot: waker.slot, name })
 }
 
 /// True while a finished run unwinds the stacks of threads that were still alive.
 pub(crate) fn tearing_down() -> bool {
-    exec::try_with(|sim| sim.tearing_down())
-        .or_else(|| par::current().map(|c| c.tearing_down()))
-        .unwrap_or(false)
+    on!(? |e| e.tearing_down()).unwrap_or(false)
 }
 
 pub(crate) fn thread_panicked(report: PanicReport, detached: bool) {
-    match exec::try_with(|sim| sim as *const crate::sim::exec::Sim) {
-        // SAFETY: as in `spawn`.
-        Some(sim) => unsafe { &*sim }.thread_panicked(report, detached),
-        None => carrier("panic").thread_panicked(report, detached),
-    }
+    on!("panic", |e| e.thread_panicked(report, detached))
 }
 
 pub(crate) fn panic_observed(thread: ThreadId) {
-    if exec::try_with(|sim| sim.panic_observed(thread)).is_none() {
-        carrier("JoinHandle::join").panic_observed(thread);
-    }
+    on!("JoinHandle::join", |e| e.panic_observed(thread))
 }
 
 pub(crate) fn panic_unjoined(thread: ThreadId) {
-    if exec::try_with(|sim| sim.panic_unjoined(thread)).is_none()
-        && let Some(c) = par::current()
-    {
-        c.panic_unjoined(thread);
-    }
+    on!(? |e| e.panic_unjoined(thread));
 }
 
 pub(crate) fn panic_report(payload: &Box<dyn Any + Send>) -> PanicReport {
-    exec::try_with(|sim| sim.panic_report(payload))
-        .unwrap_or_else(|| carrier("panic").panic_report(payload))
+    on!("panic", |e| e.panic_report(payload))
 }
 
 pub(crate) fn now(what: &'static str) -> Duration {
-    exec::try_with(|sim| sim.now()).unwrap_or_else(|| carrier(what).now())
+    on!(what, |e| e.now())
 }
 
-pub(crate) fn sleep(d: Duration, at: &'static Location<'static>) {
-    if exec::try_with(|sim| sim.sleep(d, at)).is_none() {
-        carrier("time::sleep").sleep(d, at);
-    }
+pub(crate) fn sleep(d: Duration, at: Site) {
+    on!("time::sleep", |e| e.sleep(d, at))
 }
 
-pub(crate) fn work(d: Duration, at: &'static Location<'static>) {
-    if exec::try_with(|sim| sim.work(d, at)).is_none() {
-        carrier("time::work").work(d);
-    }
-}
-
-/// A primitive's identity: the run that created it and its id there.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ObjRef {
-    pub(crate) run: u64,
-    pub(crate) id: ObjectId,
-    pub(crate) created: &'static Location<'static>,
+pub(crate) fn work(d: Duration, at: Site) {
+    on!("time::work", |e| e.work(d, at))
 }
 
 pub(crate) fn register_object(
     kind: ObjectKind,
     name: Option<Arc<str>>,
-    created: &'static Location<'static>,
+    created: Site,
     what: &'static str,
 ) -> ObjRef {
-    match exec::try_with(|sim| sim as *const crate::sim::exec::Sim) {
-        // SAFETY: as in `spawn`.
-        Some(sim) => unsafe { &*sim }.register_object(kind, name, created),
-        None => carrier(what).register_object(created),
+    on!(what, |e| e.register_object(kind, name, created))
+}
+
+/// Records the close of a channel by the running thread and returns where it happened, or
+/// `None` if there is nothing to wake (the run is over, tearing down, or another run's).
+///
+/// With `switch` false the close is recorded without a scheduling point, so that several
+/// closes (a context and its descendants) happen at one instant with nothing in between.
+pub(crate) fn close_point(op: Op, obj: ObjRef, at: Option<Site>, switch: bool) -> Option<Site> {
+    on!(? |e| e.close_point(op, obj, at, switch)).flatten()
+}
+
+/// Records that `thread` now holds lock `obj` (`write`: exclusively), or no longer does
+/// (`held` false), for lock-cycle reports.
+///
+/// Only the deterministic executor keeps lock holders (the parallel one takes the trait's
+/// no-op), so only it is looked up: this runs at every lock and unlock.
+pub(crate) fn lock_holder(obj: ObjRef, thread: Waker, write: bool, held: bool) {
+    if let Some(sim) = sim_exec::current() {
+        sim.lock_holder(obj, thread, write, held);
     }
+}
+
+/// Whether a green thread of a live run is executing (not a destructor after the run, not a
+/// timer callback, not teardown).
+pub(crate) fn in_green_thread() -> bool {
+    on!(? |e| e.in_green_thread()).unwrap_or(false)
+}
+
+/// Records an event with no scheduling decision (an unlock, a timer delivering a tick).
+///
+/// As for [`lock_holder`], only the deterministic executor records, so only it is looked up.
+pub(crate) fn note(op: Op, object: Option<ObjRef>, at: Site) {
+    if let Some(sim) = sim_exec::current() {
+        sim.note(op, object, at);
+    }
+}
+
+/// A seeded random number below `n` (`n > 0`): the same in every replay.
+pub(crate) fn random_below(n: u32, what: &'static str) -> u32 {
+    on!(what, |e| e.random_below(n))
+}
+
+/// A callback timer registered with the current run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TimerId {
+    run: u64,
+    id: u64,
+}
+
+/// Arms `f` to run from the scheduler loop `d` from now (then every `period`, if given).
+pub(crate) fn start_timer(
+    d: Duration,
+    period: Option<Duration>,
+    f: TimerFn,
+    at: Site,
+    what: &'static str,
+) -> TimerId {
+    on!(what, |e| TimerId { run: e.run_id(), id: e.start_timer(d, period, f, at) })
+}
+
+/// Unregisters a timer. True if it was pending. A no-op once its run is over.
+pub(crate) fn stop_timer(timer: TimerId) -> bool {
+    on!(? |e| e.run_id() == timer.run && e.stop_timer(timer.id)).unwrap_or(false)
+}
+
+/// Re-arms a timer `d` from now. True if it was pending.
+pub(crate) fn reset_timer(
+    timer: TimerId,
+    d: Duration,
+    period: Option<Duration>,
+    f: &TimerFn,
+    at: Site,
+) -> bool {
+    on!(? |e| e.run_id() == timer.run && e.reset_timer(timer.id, d, period, f, at)).unwrap_or(false)
 }
 
 fn op_name(op: Op) -> &'static str {
@@ -256,96 +292,4 @@ fn op_name(op: Op) -> &'static str {
         Op::Other(name) => name,
         _ => "a runtime operation",
     }
-}
-
-/// Records the close of a channel by the running thread and returns where it happened, or
-/// `None` if there is nothing to wake (the run is over, tearing down, or another run's).
-///
-/// With `switch` false the close is recorded without a scheduling point, so that several
-/// closes (a context and its descendants) happen at one instant with nothing in between.
-pub(crate) fn close_point(
-    op: Op,
-    obj: ObjRef,
-    at: Option<&'static Location<'static>>,
-    switch: bool,
-) -> Option<&'static Location<'static>> {
-    match exec::try_with(|sim| sim.close_point(op, obj, at, switch)) {
-        Some(at) => at,
-        None => par::current().and_then(|c| c.close_point(obj, at)),
-    }
-}
-
-/// Records that `thread` now holds lock `obj` (`write`: exclusively), or no longer does
-/// (`held` false), for lock-cycle reports.
-pub(crate) fn lock_holder(obj: ObjRef, thread: Waker, write: bool, held: bool) {
-    exec::try_with(|sim| sim.lock_holder(obj, thread, write, held));
-}
-
-/// Whether a green thread of a live run is executing (not a destructor after the run, not a
-/// timer callback, not teardown).
-pub(crate) fn in_green_thread() -> bool {
-    exec::in_green_thread() || par::current().is_some_and(|c| c.in_green_thread())
-}
-
-/// Records an event with no scheduling decision (an unlock, a timer delivering a tick).
-pub(crate) fn note(op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
-    exec::try_with(|sim| sim.note(op, object, at));
-}
-
-/// A seeded random number below `n` (`n > 0`): the same in every replay.
-pub(crate) fn random_below(n: u32, what: &'static str) -> u32 {
-    exec::try_with(|sim| sim.random_below(n)).unwrap_or_else(|| carrier(what).random_below(n))
-}
-
-pub(crate) use crate::sim::timers::{Fired, TimerFn};
-
-/// A callback timer registered with the current run.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct TimerId {
-    run: u64,
-    id: u64,
-}
-
-/// Arms `f` to run from the scheduler loop `d` from now (then every `period`, if given).
-pub(crate) fn start_timer(
-    d: Duration,
-    period: Option<Duration>,
-    f: TimerFn,
-    at: &'static Location<'static>,
-    what: &'static str,
-) -> TimerId {
-    match exec::try_with(|sim| sim as *const crate::sim::exec::Sim) {
-        Some(sim) => {
-            // SAFETY: as in `spawn`.
-            let sim = unsafe { &*sim };
-            TimerId { run: sim.run_id, id: sim.start_timer(d, period, f, at) }
-        }
-        None => {
-            let c = carrier(what);
-            TimerId { run: c.run_id(), id: c.start_timer(d, period, f, at) }
-        }
-    }
-}
-
-/// Unregisters a timer. True if it was pending. A no-op once its run is over.
-pub(crate) fn stop_timer(timer: TimerId) -> bool {
-    exec::try_with(|sim| sim.run_id == timer.run && sim.stop_timer(timer.id))
-        .or_else(|| par::current().map(|c| c.run_id() == timer.run && c.stop_timer(timer.id)))
-        .unwrap_or(false)
-}
-
-/// Re-arms a timer `d` from now. True if it was pending.
-pub(crate) fn reset_timer(
-    timer: TimerId,
-    d: Duration,
-    period: Option<Duration>,
-    f: &TimerFn,
-    at: &'static Location<'static>,
-) -> bool {
-    exec::try_with(|sim| sim.run_id == timer.run && sim.reset_timer(timer.id, d, period, f, at))
-        .or_else(|| {
-            par::current()
-                .map(|c| c.run_id() == timer.run && c.reset_timer(timer.id, d, period, f, at))
-        })
-        .unwrap_or(false)
 }

@@ -8,26 +8,8 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::packet::Packet;
-use super::{Thread, ThreadId, rt};
-use crate::diag::{Op, PanicReport};
-
-/// The smallest stack a green thread may ask for: 16 KiB.
-///
-/// Smaller stacks overflow inside the runtime's own bookkeeping (panic handling, formatting).
-///
-/// # Examples
-///
-/// ```
-/// use gort::{sched::{Builder, MIN_STACK_SIZE, SpawnError}, sim};
-///
-/// sim::run(&sim::Config::default(), || {
-///     Builder::new().stack_size(MIN_STACK_SIZE).spawn(|| ()).unwrap().join().unwrap();
-///     let err = Builder::new().stack_size(MIN_STACK_SIZE - 1).spawn(|| ()).unwrap_err();
-///     assert_eq!(err, SpawnError::StackTooSmall { requested: MIN_STACK_SIZE - 1 });
-/// })
-/// .unwrap();
-/// ```
-pub const MIN_STACK_SIZE: usize = 16 * 1024;
+use super::{Thread, rt};
+use crate::vocab::{MIN_STACK_SIZE, Op, PanicReport, SpawnError, ThreadId};
 
 /// Starts `f` on a new green thread and returns a handle to its result: Go's `go f()`.
 ///
@@ -205,47 +187,6 @@ impl Builder {
         Ok(JoinHandle { slot, thread })
     }
 }
-
-/// Why a thread could not be spawned.
-///
-/// # Examples
-///
-/// ```
-/// use gort::{sched::{Builder, SpawnError}, sim};
-///
-/// let err = sim::run(&sim::Config::default(), || {
-///     Builder::new().stack_size(0).spawn(|| ()).unwrap_err()
-/// })
-/// .unwrap();
-/// assert_eq!(err, SpawnError::StackTooSmall { requested: 0 });
-/// assert!(err.to_string().contains("at least 16384 bytes"));
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SpawnError {
-    /// The requested stack is smaller than [`MIN_STACK_SIZE`].
-    StackTooSmall {
-        /// The size that was asked for.
-        requested: usize,
-    },
-    /// `go` or `Builder::spawn` was called outside a run.
-    OutsideRun,
-}
-
-impl fmt::Display for SpawnError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SpawnError::StackTooSmall { requested } => write!(
-                f,
-                "gort: a green thread's stack must be at least {MIN_STACK_SIZE} bytes \
-                 (Builder::stack_size was given {requested})"
-            ),
-            SpawnError::OutsideRun => f.write_str(&rt::outside_run_message("go")),
-        }
-    }
-}
-
-impl std::error::Error for SpawnError {}
 
 struct Slot<T> {
     result: Option<Result<T, PanicError>>,

@@ -1,10 +1,13 @@
 //! `Config`: the seed, strategy and limits of a deterministic run.
 
+use std::os::fd::RawFd;
 use std::time::Duration;
 
+use parking_lot::Mutex;
+
 use super::Strategy;
-use crate::diag::{Token, TokenError};
-use crate::sched::MIN_STACK_SIZE;
+use super::token::{Token, TokenError};
+use crate::vocab::MIN_STACK_SIZE;
 
 /// How to run a program deterministically: the seed and strategy that pick the schedule, the
 /// simulated processors, and the limits that turn a hang into a report.
@@ -38,31 +41,28 @@ pub struct Config {
     pub(crate) stack_size: usize,
     pub(crate) trace_limit: usize,
     pub(crate) fail_on_leak: bool,
+    pub(crate) fatal_record: Option<RawFd>,
 }
 
-/// The watchdog's default limit: 5 s, or `GORT_WATCHDOG_MS` milliseconds when that variable
-/// holds a positive number (the checker sets it for the suites it runs, so a never-yielding
-/// loop costs a learner one second, not five).
-fn default_watchdog() -> Duration {
-    std::env::var("GORT_WATCHDOG_MS")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|&ms| ms > 0)
-        .map_or(Duration::from_secs(5), Duration::from_millis)
-}
+/// The watchdog limit and fatal record every new `Config` starts with in this process (see
+/// [`Config::set_process_watchdog`]); unset, 5 s and none.
+static PROCESS_WATCHDOG: Mutex<Option<(Duration, Option<RawFd>)>> = Mutex::new(None);
 
 impl Default for Config {
     fn default() -> Self {
+        let (watchdog, fatal_record) =
+            PROCESS_WATCHDOG.lock().unwrap_or((Duration::from_secs(5), None));
         Config {
             seed: 0,
             strategy: Strategy::Random,
             processors: 1,
             max_steps: 100_000,
             max_time: Duration::from_secs(3600),
-            watchdog: default_watchdog(),
+            watchdog,
             stack_size: 256 * 1024,
             trace_limit: 100_000,
             fail_on_leak: true,
+            fatal_record,
         }
     }
 }
@@ -183,8 +183,8 @@ impl Config {
     }
 
     /// How long (wall clock) one green thread may run without reaching a scheduling point
-    /// before the watchdog prints a report and aborts the process. The default is 5 s, or
-    /// `GORT_WATCHDOG_MS` milliseconds when that environment variable is set.
+    /// before the watchdog prints a report and aborts the process. The default is 5 s (see
+    /// [`Config::set_process_watchdog`] to change it for a whole process).
     ///
     /// # Examples
     ///
@@ -201,6 +201,67 @@ impl Config {
     pub fn with_watchdog(mut self, limit: Duration) -> Self {
         self.watchdog = limit;
         self
+    }
+
+    /// Asks for a machine-readable record for a supervising process: when the watchdog or a
+    /// stack overflow ends a run on this config, the runtime writes one to the file
+    /// descriptor `fd` (besides its report on stderr), then aborts. The descriptor must stay
+    /// open while such runs execute; the runtime never closes it.
+    ///
+    /// The record is written with write(2) only (it is safe to write from a signal handler)
+    /// as lines of `key value`, values never containing a newline (one in a thread's name
+    /// becomes a space); lines in brackets are present only when known:
+    ///
+    /// ```text
+    /// gort-fatal 1
+    /// kind watchdog|stack-overflow
+    /// thread <decimal id>
+    /// [name <thread name>]
+    /// [spawned <file>:<line>:<col>]
+    /// [at <file>:<line>:<col>]     (watchdog: the thread's last scheduling point)
+    /// limit_ms <n>                 (watchdog only)
+    /// stack_bytes <n>              (stack-overflow only)
+    /// [token <replay token>]
+    /// end
+    /// ```
+    ///
+    /// Readers must ignore keys they do not know: later versions may add some.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim::{self, Config};
+    /// use std::os::fd::AsRawFd;
+    ///
+    /// let log = std::fs::File::create(std::env::temp_dir().join("gort-fatal-doc"))?;
+    /// let config = Config::new().with_fatal_record(log.as_raw_fd());
+    /// assert_eq!(config.fatal_record(), Some(log.as_raw_fd()));
+    /// assert!(sim::run(&config, || ()).is_ok()); // nothing fatal, nothing written
+    /// assert_eq!(log.metadata()?.len(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn with_fatal_record(mut self, fd: RawFd) -> Self {
+        self.fatal_record = Some(fd);
+        self
+    }
+
+    /// Makes this config's watchdog limit and fatal record (and only those) what every
+    /// `Config` created afterwards in this process starts with, including the ones code
+    /// under supervision creates itself with `Config::default()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim::Config;
+    /// use std::time::Duration;
+    ///
+    /// Config::new().with_seed(7).with_watchdog(Duration::from_secs(1)).set_process_watchdog();
+    /// assert_eq!(Config::default().watchdog(), Duration::from_secs(1));
+    /// assert_eq!(Config::default().seed(), 0); // nothing else carries over
+    /// # Config::new().with_watchdog(Duration::from_secs(5)).set_process_watchdog();
+    /// ```
+    pub fn set_process_watchdog(&self) {
+        *PROCESS_WATCHDOG.lock() = Some((self.watchdog, self.fatal_record));
     }
 
     /// The stack size of threads spawned without [`Builder::stack_size`](crate::sched::Builder::stack_size).
@@ -356,6 +417,20 @@ impl Config {
     /// ```
     pub fn watchdog(&self) -> Duration {
         self.watchdog
+    }
+
+    /// The file descriptor fatal records go to, if any ([`Config::with_fatal_record`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gort::sim::Config;
+    ///
+    /// assert_eq!(Config::new().fatal_record(), None);
+    /// assert_eq!(Config::new().with_fatal_record(2).fatal_record(), Some(2));
+    /// ```
+    pub fn fatal_record(&self) -> Option<RawFd> {
+        self.fatal_record
     }
     /// The default stack size.
     ///

@@ -10,6 +10,7 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
+use std::os::fd::RawFd;
 use std::panic::Location;
 use std::ptr;
 use std::sync::Arc;
@@ -20,40 +21,47 @@ use corosensei::Yielder;
 use super::rng::Pcg32;
 use super::state::{State, Status, duration_nanos};
 use super::strategy::Scheduler;
-use super::timers::{DueCallback, Fired, Processors, TimerAction, TimerFn, Timers};
+use super::timers::{DueCallback, Processors, TimerAction, Timers};
 use super::{Config, Stats};
-use crate::diag::{
-    Failure, Heartbeat, ObjectId, ObjectKind, ObjectMeta, Op, PanicReport, Trace, panic_hook,
+use crate::exec::watchdog::Heartbeat;
+use crate::exec::{Claim, Executor, overflow, panic_hook, teardown_block};
+use crate::vocab::{
+    Failure, Fired, ObjRef, ObjectId, ObjectKind, ObjectMeta, Op, PanicReport, SpawnError,
+    ThreadId, TimerFn, Trace, Waker,
 };
-use crate::sched::rt::{ObjRef, Waker};
-use crate::sched::{Thread, ThreadId};
 
 thread_local! {
     /// The run executing on this OS thread, or null.
     static CURRENT: Cell<*const Sim> = const { Cell::new(ptr::null()) };
 }
 
-/// Calls `f` with the run executing on this OS thread, or returns `None` outside a run.
-pub(crate) fn try_with<R>(f: impl FnOnce(&Sim) -> R) -> Option<R> {
+/// The run executing on this OS thread, if any.
+///
+/// The `'static` is the caller's promise: the reference is used only within a call into the
+/// runtime made by a green thread (or the loop) of that run, which ends before the run does.
+#[inline]
+pub(crate) fn current() -> Option<&'static Sim> {
     let sim = CURRENT.get();
     // SAFETY: CURRENT is non-null only between `Installed::new` and its drop, and `run` keeps
     // the `Sim` alive (and unmoved) for that whole span; we are on the OS thread that set it.
-    (!sim.is_null()).then(|| f(unsafe { &*sim }))
+    (!sim.is_null()).then(|| unsafe { &*sim })
 }
 
+/// The message of a nested `sim::run`.
+pub(crate) const NESTED: &str = "gort: sim::run was called inside a run; runs do not nest (spawn a green thread with go() \
+     instead)";
+
 /// Marks `sim` as the current run of this OS thread until dropped.
-pub(crate) struct Installed;
+pub(crate) struct Installed(#[allow(dead_code)] Claim);
 
 impl Installed {
+    /// # Panics
+    ///
+    /// If a run (of either executor) already executes on this OS thread.
     pub(crate) fn new(sim: &Sim) -> Installed {
-        if !CURRENT.get().is_null() {
-            panic!(
-                "gort: sim::run was called inside a run; runs do not nest (spawn a green thread \
-                 with go() instead)"
-            );
-        }
+        let claim = Claim::new(NESTED);
         CURRENT.set(sim);
-        Installed
+        Installed(claim)
     }
 }
 
@@ -63,9 +71,19 @@ impl Drop for Installed {
     }
 }
 
-/// Whether the code running now is a green thread of a run on this OS thread.
-pub(crate) fn in_green_thread() -> bool {
-    try_with(|sim| sim.in_thread.get() && !sim.teardown.get()).unwrap_or(false)
+/// The panic hook's capture ([`panic_hook::Capture`]) for a green thread of a run here.
+pub(crate) fn capture_panic(message: &str, location: Option<String>) -> bool {
+    let Some(sim) = current() else { return false };
+    if !sim.in_green_thread() {
+        return false;
+    }
+    match sim.state.try_borrow_mut() {
+        Ok(mut st) => {
+            st.last_panic = Some((message.to_string(), location));
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 /// The executor of one run.
@@ -76,6 +94,8 @@ pub(crate) struct Sim {
     pub(crate) in_thread: Cell<bool>,
     /// While the loop runs a timer callback: the thread that armed it and where.
     firing: Cell<Option<(usize, &'static Location<'static>)>>,
+    /// Where fatal errors also write a record ([`Config::with_fatal_record`]).
+    fatal_record: Option<RawFd>,
 }
 
 impl Sim {
@@ -111,11 +131,8 @@ impl Sim {
             teardown: Cell::new(false),
             in_thread: Cell::new(false),
             firing: Cell::new(None),
+            fatal_record: config.fatal_record,
         }
-    }
-
-    pub(crate) fn tearing_down(&self) -> bool {
-        self.teardown.get()
     }
 
     pub(crate) fn begin_teardown(&self) {
@@ -135,7 +152,156 @@ impl Sim {
         unsafe { (*yielder).suspend(()) };
     }
 
-    pub(crate) fn point(&self, op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
+    /// PCT: a thread that yields (or sleeps zero) goes below every other.
+    fn deprioritize(&self) {
+        if self.teardown.get() {
+            return;
+        }
+        let mut st = self.state.borrow_mut();
+        let me = st.current;
+        let State { scheduler, threads, .. } = &mut *st;
+        scheduler.on_yield(&mut threads[me]);
+    }
+
+    fn check_object(&self, o: ObjRef, at: &'static Location<'static>) -> ObjectId {
+        if o.run != self.run_id {
+            foreign_object(&format!("the object created at {}", o.created), at);
+        }
+        o.id
+    }
+
+    /// A scheduling decision after an event already recorded (spawn).
+    fn reschedule(&self) {
+        if self.teardown.get() {
+            return;
+        }
+        let switch = {
+            let mut st = self.state.borrow_mut();
+            let me = st.current;
+            if st.failure.is_some() {
+                true
+            } else {
+                let next = st.decide().expect("the running thread is runnable");
+                if next != me {
+                    st.next = Some(next);
+                }
+                next != me
+            }
+        };
+        if switch {
+            self.suspend();
+        }
+    }
+
+    /// Records the exit of the running thread; its coroutine returns right after.
+    pub(crate) fn exit_current(&self) {
+        if self.teardown.get() {
+            return;
+        }
+        let mut st = self.state.borrow_mut();
+        let me = st.current;
+        let at = st.threads[me].last_point;
+        st.event(me, Op::Exit, None, at);
+        st.remove_runnable(me);
+        st.threads[me].status = Status::Finished;
+        if me == 0 {
+            // Virtual time stops with main; threads that can still run without it are run
+            // to completion (see `drive`), and those left alive are leaks.
+            st.main_done = true;
+        }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn foreign_object(what: &str, at: &'static Location<'static>) -> ! {
+    panic!(
+        "gort: {what} used at {at} belongs to another run; runtime objects cannot outlive the \
+         run that created them (create them inside the closure passed to sim::run)"
+    )
+}
+
+impl Sim {
+    /// Called first thing on a new coroutine: remembers how to switch away from it.
+    pub(crate) fn started(&self, t: usize, yielder: &Yielder<(), ()>) {
+        self.state.borrow_mut().threads[t].yielder = yielder;
+    }
+
+    /// Marks thread `t` as executing until the guard drops: panics are captured for the
+    /// report, and a stack overflow is attributed to it.
+    pub(crate) fn enter_thread(&self, t: usize, guard_lo: usize, token: &str) -> RunningThread<'_> {
+        {
+            let st = self.state.borrow();
+            let rec = &st.threads[t];
+            st.heartbeat.running(t, rec.last_point);
+            overflow::enter(
+                overflow::Running::new(&rec.label, rec.stack_size, guard_lo, token)
+                    .recording_to(self.fatal_record),
+            );
+        }
+        self.in_thread.set(true);
+        RunningThread { sim: self }
+    }
+}
+
+/// See [`Sim::enter_thread`].
+pub(crate) struct RunningThread<'s> {
+    sim: &'s Sim,
+}
+
+impl Drop for RunningThread<'_> {
+    fn drop(&mut self) {
+        self.sim.in_thread.set(false);
+        overflow::leave();
+    }
+}
+
+impl Sim {
+    /// Who events are recorded for: the running thread or, inside a timer callback, the
+    /// thread that armed the timer.
+    fn actor(&self, st: &State) -> usize {
+        self.firing.get().map_or(st.current, |(owner, _)| owner)
+    }
+
+    /// Runs the callbacks of timers that just fired, in the order given (seeded).
+    pub(crate) fn run_callbacks(&self, callbacks: Vec<DueCallback>) {
+        for cb in callbacks {
+            self.firing.set(Some((cb.owner, cb.at)));
+            let fired = (cb.f)();
+            self.firing.set(None);
+            let mut st = self.state.borrow_mut();
+            match fired {
+                Fired::Changed => {}
+                Fired::Idle => {
+                    let step = st.step;
+                    st.timers.mark_idle(cb.id, step);
+                }
+                Fired::Done => {
+                    st.timers.remove_callback(cb.id);
+                }
+            }
+        }
+    }
+}
+
+impl Executor for Sim {
+    fn run_id(&self) -> u64 {
+        self.run_id
+    }
+
+    fn is_deterministic(&self) -> bool {
+        true
+    }
+
+    fn can_spin(&self) -> bool {
+        false
+    }
+
+    fn in_green_thread(&self) -> bool {
+        self.in_thread.get() && !self.teardown.get()
+    }
+
+    fn point(&self, op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
         if self.teardown.get() {
             return;
         }
@@ -162,30 +328,12 @@ impl Sim {
         }
     }
 
-    pub(crate) fn yield_now(&self, at: &'static Location<'static>) {
+    fn yield_now(&self, at: &'static Location<'static>) {
         self.deprioritize();
         self.point(Op::Yield, None, at);
     }
 
-    /// PCT: a thread that yields (or sleeps zero) goes below every other.
-    fn deprioritize(&self) {
-        if self.teardown.get() {
-            return;
-        }
-        let mut st = self.state.borrow_mut();
-        let me = st.current;
-        let State { scheduler, threads, .. } = &mut *st;
-        scheduler.on_yield(&mut threads[me]);
-    }
-
-    fn check_object(&self, o: ObjRef, at: &'static Location<'static>) -> ObjectId {
-        if o.run != self.run_id {
-            foreign_object(&format!("the object created at {}", o.created), at);
-        }
-        o.id
-    }
-
-    pub(crate) fn park(&self, op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
+    fn park(&self, op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
         if self.teardown.get() {
             teardown_block(op, at);
         }
@@ -207,26 +355,7 @@ impl Sim {
         self.suspend();
     }
 
-    /// Records that `thread` now holds lock `obj` (`write`: exclusively) or released it.
-    pub(crate) fn lock_holder(&self, obj: ObjRef, thread: Waker, write: bool, held: bool) {
-        if self.teardown.get() || obj.run != self.run_id || thread.run != self.run_id {
-            return;
-        }
-        let mut st = self.state.borrow_mut();
-        let entry = (thread.id.index(), write);
-        let index = obj.id.0 as usize;
-        if st.holders.len() <= index {
-            st.holders.resize_with(index + 1, Vec::new);
-        }
-        let holders = &mut st.holders[index];
-        if held {
-            holders.push(entry);
-        } else if let Some(i) = holders.iter().position(|&h| h == entry) {
-            holders.swap_remove(i);
-        }
-    }
-
-    pub(crate) fn unpark(&self, waker: Waker, at: &'static Location<'static>) {
+    fn unpark(&self, waker: Waker, at: &'static Location<'static>) {
         if self.teardown.get() {
             return;
         }
@@ -236,24 +365,27 @@ impl Sim {
         self.state.borrow_mut().wake(waker.id.index(), at);
     }
 
-    pub(crate) fn current_waker(&self) -> Waker {
+    fn current_waker(&self) -> Waker {
         let st = self.state.borrow();
         Waker { run: self.run_id, id: ThreadId::from_index(st.current), slot: 0 }
     }
 
-    pub(crate) fn current_thread(&self) -> Thread {
+    fn current_thread(&self) -> (Waker, Option<Arc<str>>) {
         let st = self.state.borrow();
         let label = &st.threads[st.current].label;
-        Thread { run: self.run_id, id: label.id, slot: 0, name: label.name.clone() }
+        (Waker { run: self.run_id, id: label.id, slot: 0 }, label.name.clone())
     }
 
-    pub(crate) fn spawn(
+    fn spawn<F>(
         &self,
         name: Option<Arc<str>>,
         stack_size: Option<usize>,
         site: &'static Location<'static>,
-        body: Box<dyn FnOnce() + Send + 'static>,
-    ) -> Thread {
+        body: F,
+    ) -> Result<Waker, SpawnError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
         let child = {
             let mut st = self.state.borrow_mut();
             let parent = st.current;
@@ -261,39 +393,19 @@ impl Sim {
             st.last_point_of(parent, site);
             st.event(parent, Op::Spawn(child), None, site);
             let parent_id = st.threads[parent].label.id;
-            st.add_thread(name.clone(), site, Some(parent_id), stack_size, Some(body));
+            st.add_thread(name, site, Some(parent_id), stack_size, Some(Box::new(body)));
             child
         };
-        let thread = Thread { run: self.run_id, id: child, slot: 0, name };
         // The spawn itself is the scheduling point: the child may run first.
         self.reschedule();
-        thread
+        Ok(Waker { run: self.run_id, id: child, slot: 0 })
     }
 
-    /// A scheduling decision after an event already recorded (spawn).
-    fn reschedule(&self) {
-        if self.teardown.get() {
-            return;
-        }
-        let switch = {
-            let mut st = self.state.borrow_mut();
-            let me = st.current;
-            if st.failure.is_some() {
-                true
-            } else {
-                let next = st.decide().expect("the running thread is runnable");
-                if next != me {
-                    st.next = Some(next);
-                }
-                next != me
-            }
-        };
-        if switch {
-            self.suspend();
-        }
+    fn tearing_down(&self) -> bool {
+        self.teardown.get()
     }
 
-    pub(crate) fn thread_panicked(&self, report: PanicReport, detached: bool) {
+    fn thread_panicked(&self, report: PanicReport, detached: bool) {
         let mut st = self.state.borrow_mut();
         let me = st.current;
         let at = st.threads[me].last_point;
@@ -305,11 +417,11 @@ impl Sim {
         }
     }
 
-    pub(crate) fn panic_observed(&self, thread: ThreadId) {
+    fn panic_observed(&self, thread: ThreadId) {
         self.state.borrow_mut().unobserved.retain(|p| p.thread.id != thread);
     }
 
-    pub(crate) fn panic_unjoined(&self, thread: ThreadId) {
+    fn panic_unjoined(&self, thread: ThreadId) {
         let mut st = self.state.borrow_mut();
         if let Some(i) = st.unobserved.iter().position(|p| p.thread.id == thread) {
             let report = st.unobserved.remove(i);
@@ -317,7 +429,7 @@ impl Sim {
         }
     }
 
-    pub(crate) fn panic_report(&self, payload: &Box<dyn Any + Send>) -> PanicReport {
+    fn panic_report(&self, payload: &Box<dyn Any + Send>) -> PanicReport {
         let mut st = self.state.borrow_mut();
         let (message, location) = match st.last_panic.take() {
             Some(seen) => seen,
@@ -326,11 +438,11 @@ impl Sim {
         PanicReport { thread: st.threads[st.current].label.clone(), message, location }
     }
 
-    pub(crate) fn now(&self) -> Duration {
+    fn now(&self) -> Duration {
         Duration::from_nanos(self.state.borrow().now)
     }
 
-    pub(crate) fn sleep(&self, d: Duration, at: &'static Location<'static>) {
+    fn sleep(&self, d: Duration, at: &'static Location<'static>) {
         if d.is_zero() {
             // sleep(0) is a yield_now.
             self.deprioritize();
@@ -351,7 +463,7 @@ impl Sim {
         self.suspend();
     }
 
-    pub(crate) fn work(&self, d: Duration, at: &'static Location<'static>) {
+    fn work(&self, d: Duration, at: &'static Location<'static>) {
         self.point(Op::Work(d), None, at);
         if d.is_zero() || self.teardown.get() {
             return;
@@ -373,7 +485,7 @@ impl Sim {
         self.suspend();
     }
 
-    pub(crate) fn register_object(
+    fn register_object(
         &self,
         kind: ObjectKind,
         name: Option<Arc<str>>,
@@ -385,82 +497,7 @@ impl Sim {
         ObjRef { run: self.run_id, id, created }
     }
 
-    /// Records the exit of the running thread; its coroutine returns right after.
-    pub(crate) fn exit_current(&self) {
-        if self.teardown.get() {
-            return;
-        }
-        let mut st = self.state.borrow_mut();
-        let me = st.current;
-        let at = st.threads[me].last_point;
-        st.event(me, Op::Exit, None, at);
-        st.remove_runnable(me);
-        st.threads[me].status = Status::Finished;
-        if me == 0 {
-            // Virtual time stops with main; threads that can still run without it are run
-            // to completion (see `drive`), and those left alive are leaks.
-            st.main_done = true;
-        }
-    }
-}
-
-/// A destructor blocked while the runtime was unwinding a finished run's threads.
-#[cold]
-fn teardown_block(op: Op, at: &'static Location<'static>) -> ! {
-    crate::diag::fatal(&format!(
-        "gort: a destructor blocked ({op} at {at}) while the runtime was unwinding the green \
-         threads of a finished run; destructors of values held by leaked threads must not block"
-    ))
-}
-
-#[cold]
-#[track_caller]
-fn foreign_object(what: &str, at: &'static Location<'static>) -> ! {
-    panic!(
-        "gort: {what} used at {at} belongs to another run; runtime objects cannot outlive the \
-         run that created them (create them inside the closure passed to sim::run)"
-    )
-}
-
-impl Sim {
-    /// Called first thing on a new coroutine: remembers how to switch away from it.
-    pub(crate) fn started(&self, t: usize, yielder: &Yielder<(), ()>) {
-        self.state.borrow_mut().threads[t].yielder = yielder;
-    }
-
-    /// Marks thread `t` as executing until the guard drops: panics are captured for the
-    /// report, and a stack overflow is attributed to it.
-    pub(crate) fn enter_thread(&self, t: usize, guard_lo: usize, token: &str) -> RunningThread<'_> {
-        {
-            let st = self.state.borrow();
-            let rec = &st.threads[t];
-            st.heartbeat.running(t, rec.last_point);
-            crate::diag::overflow::enter(crate::diag::overflow::Running::new(
-                &rec.label,
-                rec.stack_size,
-                guard_lo,
-                token,
-            ));
-        }
-        self.in_thread.set(true);
-        RunningThread { sim: self }
-    }
-}
-
-/// See [`Sim::enter_thread`].
-pub(crate) struct RunningThread<'s> {
-    sim: &'s Sim,
-}
-
-impl Drop for RunningThread<'_> {
-    fn drop(&mut self) {
-        self.sim.in_thread.set(false);
-        crate::diag::overflow::leave();
-    }
-}
-
-impl Sim {
-    pub(crate) fn close_point(
+    fn close_point(
         &self,
         op: Op,
         obj: ObjRef,
@@ -493,9 +530,28 @@ impl Sim {
         Some(at)
     }
 
+    /// Records that `thread` now holds lock `obj` (`write`: exclusively) or released it.
+    fn lock_holder(&self, obj: ObjRef, thread: Waker, write: bool, held: bool) {
+        if self.teardown.get() || obj.run != self.run_id || thread.run != self.run_id {
+            return;
+        }
+        let mut st = self.state.borrow_mut();
+        let entry = (thread.id.index(), write);
+        let index = obj.id.0 as usize;
+        if st.holders.len() <= index {
+            st.holders.resize_with(index + 1, Vec::new);
+        }
+        let holders = &mut st.holders[index];
+        if held {
+            holders.push(entry);
+        } else if let Some(i) = holders.iter().position(|&h| h == entry) {
+            holders.swap_remove(i);
+        }
+    }
+
     /// Records an event without a scheduling decision, for the running thread or, inside a
     /// timer callback, for the thread that armed the timer.
-    pub(crate) fn note(&self, op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
+    fn note(&self, op: Op, object: Option<ObjRef>, at: &'static Location<'static>) {
         if self.teardown.get() {
             return;
         }
@@ -505,39 +561,13 @@ impl Sim {
         st.event(actor, op, object, at);
     }
 
-    /// Who events are recorded for: the running thread or, inside a timer callback, the
-    /// thread that armed the timer.
-    fn actor(&self, st: &State) -> usize {
-        self.firing.get().map_or(st.current, |(owner, _)| owner)
-    }
-
     /// A uniformly random number below `n` from the run's seeded generator.
-    pub(crate) fn random_below(&self, n: u32) -> u32 {
+    fn random_below(&self, n: u32) -> u32 {
         self.state.borrow_mut().rng.below(n)
     }
 
-    /// Runs the callbacks of timers that just fired, in the order given (seeded).
-    pub(crate) fn run_callbacks(&self, callbacks: Vec<DueCallback>) {
-        for cb in callbacks {
-            self.firing.set(Some((cb.owner, cb.at)));
-            let fired = (cb.f)();
-            self.firing.set(None);
-            let mut st = self.state.borrow_mut();
-            match fired {
-                Fired::Changed => {}
-                Fired::Idle => {
-                    let step = st.step;
-                    st.timers.mark_idle(cb.id, step);
-                }
-                Fired::Done => {
-                    st.timers.remove_callback(cb.id);
-                }
-            }
-        }
-    }
-
     /// Arms a callback timer `d` from now; returns its id.
-    pub(crate) fn start_timer(
+    fn start_timer(
         &self,
         d: Duration,
         period: Option<Duration>,
@@ -551,7 +581,7 @@ impl Sim {
     }
 
     /// Unregisters a callback timer; true if it had not fired yet (or is periodic).
-    pub(crate) fn stop_timer(&self, id: u64) -> bool {
+    fn stop_timer(&self, id: u64) -> bool {
         if self.teardown.get() {
             return false;
         }
@@ -560,7 +590,7 @@ impl Sim {
 
     /// Re-arms callback timer `id` to fire `d` from now, registering `f` again if it had
     /// fired or been stopped. Returns whether it was still pending.
-    pub(crate) fn reset_timer(
+    fn reset_timer(
         &self,
         id: u64,
         d: Duration,

@@ -2,10 +2,10 @@
 
 use std::panic::Location;
 
+use super::report::{ReplayCheck, Report};
 use super::rng::splitmix64;
 use super::run::{execute, program_fingerprint};
 use super::{Config, Strategy};
-use crate::diag::{ReplayCheck, Report};
 
 /// What a passing exploration covered.
 ///

@@ -14,11 +14,13 @@
 mod config;
 pub(crate) mod exec;
 mod explore;
+pub(crate) mod report;
 mod rng;
 mod run;
 mod state;
 mod strategy;
-pub(crate) mod timers;
+mod timers;
+pub(crate) mod token;
 
 pub use config::Config;
 pub use explore::{Summary, explore};

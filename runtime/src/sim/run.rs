@@ -3,15 +3,15 @@
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe, Location};
 
-use crate::stack::GuardedStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 
-use super::exec::{Installed, Sim};
+use super::exec::{self, Installed, Sim};
+use super::report::{ReplayCheck, Report};
+use super::token::{Token, TokenError};
 use super::{Config, Stats};
-use crate::diag::{
-    Failure, ReplayCheck, Report, Token, TokenError, fnv1a, overflow, panic_hook, watchdog,
-};
-use crate::stack;
+use crate::exec::{Executor, overflow, panic_hook, watchdog};
+use crate::stack::{self, GuardedStack};
+use crate::vocab::{FNV_OFFSET, Failure, fnv1a};
 
 /// Runs `main` as green thread #1 under `config` and reports what happened.
 ///
@@ -114,7 +114,7 @@ where
 /// Identifies a program for tokens: the type of its main closure and the settings that
 /// change its schedule.
 pub(crate) fn program_fingerprint<F>(config: &Config) -> u32 {
-    let mut h = fnv1a(crate::diag::FNV_OFFSET, std::any::type_name::<F>().as_bytes());
+    let mut h = fnv1a(FNV_OFFSET, std::any::type_name::<F>().as_bytes());
     for word in config.schedule_affecting() {
         h = fnv1a(h, &word.to_le_bytes());
     }
@@ -180,13 +180,10 @@ pub(crate) fn execute<T, F>(
 where
     F: FnOnce() -> T,
 {
-    if super::exec::try_with(|_| ()).is_some() || crate::par::current().is_some() {
-        panic!(
-            "gort: sim::run was called inside a run; runs do not nest (spawn a green thread \
-             with go() instead)"
-        );
+    if crate::exec::claimed() {
+        panic!("{}", exec::NESTED);
     }
-    panic_hook::install();
+    panic_hook::install(exec::capture_panic);
     overflow::install();
     let token_base = Token {
         strategy: config.strategy,
@@ -196,8 +193,8 @@ where
         fingerprint: None,
     };
     let token_text = token_base.to_string();
-    let heartbeat = watchdog::heartbeat(config.watchdog, &token_text);
-    let run_id = crate::sched::rt::next_run_id();
+    let heartbeat = watchdog::heartbeat(config.watchdog, &token_text, config.fatal_record);
+    let run_id = crate::exec::next_run_id();
     let sim = Sim::new(config, run_id, heartbeat.clone());
     let installed = Installed::new(&sim);
     let main_result: RefCell<Option<T>> = RefCell::new(None);

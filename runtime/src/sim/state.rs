@@ -13,13 +13,25 @@ use corosensei::Yielder;
 
 use super::Stats;
 use super::rng::Pcg32;
-use super::strategy::Scheduler;
+use super::strategy::{Prioritized, Scheduler};
 use super::timers::{DueCallback, Processors, TimerAction, Timers};
-use crate::diag::{
-    Failure, Heartbeat, LockWait, ObjectId, Op, PanicReport, ThreadLabel, ThreadSnapshot,
+use crate::exec::watchdog::Heartbeat;
+use crate::vocab::{
+    Failure, LockWait, ObjectId, Op, PanicReport, ThreadId, ThreadLabel, ThreadSnapshot,
     ThreadState, Trace,
 };
-use crate::sched::ThreadId;
+
+impl Prioritized for ThreadRec {
+    #[inline]
+    fn priority(&self) -> i64 {
+        self.priority
+    }
+
+    #[inline]
+    fn set_priority(&mut self, priority: i64) {
+        self.priority = priority;
+    }
+}
 
 /// One green thread's record.
 pub(crate) struct ThreadRec {

@@ -10,7 +10,6 @@
 //!   found with probability at least `1 / (n * k^(d-1))` per schedule.
 
 use super::rng::Pcg32;
-use super::state::ThreadRec;
 
 /// How the deterministic executor picks the next thread.
 ///
@@ -103,7 +102,7 @@ impl Scheduler {
     pub(crate) fn pick(
         &mut self,
         runq: &[u32],
-        threads: &mut [ThreadRec],
+        threads: &mut [impl Prioritized],
         current: usize,
         rng: &mut Pcg32,
     ) -> usize {
@@ -121,13 +120,13 @@ impl Scheduler {
                     // The i-th change point lowers the running thread to priority depth - 1 - i.
                     let lowered = i64::from(pct.depth) - 1 - pct.next_change as i64;
                     if let Some(t) = threads.get_mut(current) {
-                        t.priority = lowered;
+                        t.set_priority(lowered);
                     }
                     pct.next_change += 1;
                 }
                 let mut best = runq[0] as usize;
                 for &t in &runq[1..] {
-                    if threads[t as usize].priority > threads[best].priority {
+                    if threads[t as usize].priority() > threads[best].priority() {
                         best = t as usize;
                     }
                 }
@@ -137,10 +136,16 @@ impl Scheduler {
     }
 
     /// `yield_now` under PCT drops the caller below everyone, so yield loops make progress.
-    pub(crate) fn on_yield(&mut self, thread: &mut ThreadRec) {
+    pub(crate) fn on_yield(&mut self, thread: &mut impl Prioritized) {
         if let Scheduler::Pct(pct) = self {
             pct.yield_floor -= 1;
-            thread.priority = pct.yield_floor;
+            thread.set_priority(pct.yield_floor);
         }
     }
+}
+
+/// A thread's record as the scheduler sees it: its PCT priority (higher runs first).
+pub(crate) trait Prioritized {
+    fn priority(&self) -> i64;
+    fn set_priority(&mut self, priority: i64);
 }

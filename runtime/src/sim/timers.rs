@@ -6,10 +6,10 @@
 //! removes it there, and the heap entry it leaves behind is skipped (and dropped) as stale, so
 //! a stopped timer never moves the clock.
 
+use crate::vocab::TimerFn;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::panic::Location;
-use std::sync::Arc;
 
 /// What happens when a timer fires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,20 +20,6 @@ pub(crate) enum TimerAction {
     WorkDone { thread: usize },
     /// Run callback `id`, if it is still armed for the deadline numbered `seq`.
     Fire { id: u64, seq: u64 },
-}
-
-/// A callback timer's closure: runs in the scheduler loop, outside any green thread.
-pub(crate) type TimerFn = Arc<dyn Fn() -> Fired + Send + Sync>;
-
-/// What a callback timer's firing did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Fired {
-    /// It changed something (delivered a tick, cancelled a context).
-    Changed,
-    /// Nothing (the tick was dropped: the buffer was full).
-    Idle,
-    /// Nothing, and nothing ever will: unregister it (its receiver is gone).
-    Done,
 }
 
 /// A registered callback timer.

@@ -18,8 +18,8 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::diag::{ObjectKind, Op};
 use crate::sched::rt::{self, ObjRef, Waker};
+use crate::vocab::{ObjectKind, Op};
 
 pub(super) struct RawLock {
     state: parking_lot::Mutex<State>,

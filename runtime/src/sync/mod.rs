@@ -22,7 +22,6 @@ mod mutex;
 mod mutex_par;
 mod once;
 mod rwlock;
-pub(crate) mod spin;
 mod waitgroup;
 
 pub use mutex::{Mutex, MutexGuard};

@@ -42,8 +42,8 @@ use std::sync::atomic::{
 };
 use std::time::{Duration, Instant};
 
-use crate::diag::{ObjectKind, Op};
 use crate::sched::rt::{self, ObjRef, Waker};
+use crate::vocab::{ObjectKind, Op};
 
 /// A thread holds the lock.
 const LOCKED: u64 = 1;

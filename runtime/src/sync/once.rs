@@ -4,8 +4,8 @@ use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::diag::{ObjectKind, Op};
 use crate::sched::rt::{self, ObjRef, Waker};
+use crate::vocab::{ObjectKind, Op};
 
 /// Runs a function exactly once, however many threads ask: Go's `sync.Once`.
 ///

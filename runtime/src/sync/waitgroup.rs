@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 
-use crate::diag::{ObjectKind, Op};
 use crate::sched::rt::{self, ObjRef, Waker};
 use crate::sched::{self, JoinHandle};
-use crate::sync::spin::CacheLine;
+use crate::vocab::{ObjectKind, Op};
+use crossbeam_utils::CachePadded;
 
 /// A counter of outstanding work that [`wait`](WaitGroup::wait) blocks on until it is zero:
 /// Go's `sync.WaitGroup`.
@@ -53,7 +53,7 @@ pub struct WaitGroup {
 struct Inner {
     /// The counter. Every `done` of every thread lands on it, so it has a cache line of its
     /// own, away from the `Arc`'s counts and the fields only read.
-    count: CacheLine<AtomicUsize>,
+    count: CachePadded<AtomicUsize>,
     /// The waiters, changed when a `wait` blocks and when the counter reaches zero.
     state: parking_lot::Mutex<State>,
     obj: ObjRef,
@@ -91,7 +91,7 @@ impl WaitGroup {
         );
         WaitGroup {
             inner: Arc::new(Inner {
-                count: CacheLine(AtomicUsize::new(0)),
+                count: CachePadded::new(AtomicUsize::new(0)),
                 state: parking_lot::Mutex::new(State::default()),
                 obj,
             }),
@@ -119,7 +119,7 @@ impl WaitGroup {
     /// ```
     #[track_caller]
     pub fn add(&self, n: usize) {
-        let count = &self.inner.count.0;
+        let count = &*self.inner.count;
         if count.fetch_update(AcqRel, Acquire, |c| c.checked_add(n)).is_err() {
             panic!("sync: WaitGroup counter overflow");
         }
@@ -155,9 +155,9 @@ impl WaitGroup {
     fn done_at(&self, at: &'static Location<'static>) {
         // One atomic step, as Go's `Add(-1)`; a `wait` checks the counter again under the
         // lock this takes when it reaches zero, so no wake-up is lost.
-        let woken = match self.inner.count.0.fetch_sub(1, AcqRel) {
+        let woken = match self.inner.count.fetch_sub(1, AcqRel) {
             0 => {
-                self.inner.count.0.fetch_add(1, AcqRel);
+                self.inner.count.fetch_add(1, AcqRel);
                 panic!("sync: negative WaitGroup counter");
             }
             1 => self.zero(),
@@ -203,11 +203,11 @@ impl WaitGroup {
     pub fn wait(&self) {
         let at = Location::caller();
         rt::point(Op::WaitGroup, Some(self.inner.obj), at);
-        if self.inner.count.0.load(Acquire) == 0 {
+        if self.inner.count.load(Acquire) == 0 {
             return;
         }
         let mut s = self.inner.state.lock();
-        if self.inner.count.0.load(Acquire) == 0 {
+        if self.inner.count.load(Acquire) == 0 {
             return;
         }
         let generation = s.generation;
@@ -279,7 +279,7 @@ impl WaitGroup {
 
 impl fmt::Debug for WaitGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitGroup").field("count", &self.inner.count.0.load(Relaxed)).finish()
+        f.debug_struct("WaitGroup").field("count", &self.inner.count.load(Relaxed)).finish()
     }
 }
 

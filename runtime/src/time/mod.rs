@@ -138,7 +138,7 @@ impl Sub<Instant> for Instant {
 
 impl fmt::Debug for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "t={}", crate::diag::DisplayDuration(self.0))
+        write!(f, "t={}", crate::vocab::DisplayDuration(self.0))
     }
 }
 

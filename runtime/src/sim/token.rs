@@ -10,7 +10,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::sim::Strategy;
+use super::Strategy;
 
 /// A parsed replay token; `Display` gives back the string form.
 ///

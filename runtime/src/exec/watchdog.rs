@@ -4,14 +4,15 @@
 //! `std::thread::sleep` or a std `Mutex` held across a yield stops the whole run. Such a
 //! thread cannot be stopped safely from outside (unwinding it from a signal handler would be
 //! undefined behaviour), so the watchdog prints a report naming it and its last scheduling
-//! point, then aborts the process. The checker runs every suite in a child process for this
-//! reason.
+//! point (and, if the run's config asks, a fatal record for a supervising process), then
+//! aborts the process. Whoever must survive that runs the program in a child process.
 //!
 //! Each OS thread that runs a sim owns one [`Heartbeat`]; the executor bumps its step counter
 //! at every event (three relaxed stores). One watchdog OS thread, started on first use,
 //! samples every heartbeat a few times per second.
 
 use std::collections::HashMap;
+use std::os::fd::RawFd;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Once, Weak};
@@ -19,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::trace::{DisplayDuration, ThreadLabel};
+use super::record::Record;
+use crate::vocab::{DisplayDuration, ThreadLabel};
 
 /// Progress of the run executing on one OS thread, as seen by the watchdog.
 #[derive(Debug)]
@@ -36,6 +38,8 @@ pub(crate) struct Heartbeat {
 struct RunInfo {
     token: String,
     threads: Vec<ThreadLabel>,
+    /// Where to write a fatal record too.
+    fatal: Option<RawFd>,
 }
 
 static REGISTRY: Mutex<Vec<Weak<Heartbeat>>> = Mutex::new(Vec::new());
@@ -57,7 +61,7 @@ thread_local! {
 }
 
 /// This OS thread's heartbeat, armed for a new run.
-pub(crate) fn heartbeat(limit: Duration, token: &str) -> Arc<Heartbeat> {
+pub(crate) fn heartbeat(limit: Duration, token: &str, fatal: Option<RawFd>) -> Arc<Heartbeat> {
     START.call_once(|| {
         std::thread::Builder::new()
             .name("gort-watchdog".into())
@@ -70,6 +74,7 @@ pub(crate) fn heartbeat(limit: Duration, token: &str) -> Arc<Heartbeat> {
         info.token.clear();
         info.token.push_str(token);
         info.threads.clear();
+        info.fatal = fatal;
     }
     beat.limit_nanos.store(u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX), Relaxed);
     beat.step.store(0, Relaxed);
@@ -175,5 +180,22 @@ fn fire(beat: &Heartbeat, limit: Duration) -> ! {
     );
     text.push_str(&format!("\nreplay token: {}\n", info.token));
     eprint!("{text}");
+    if let Some(fd) = info.fatal {
+        let record = Record::begin(fd, "watchdog");
+        if let Some(l) = label {
+            record.number("thread", l.id.as_u64());
+            if let Some(name) = &l.name {
+                record.field("name", name.as_bytes());
+            }
+            record.location("spawned", l.spawn_site);
+        }
+        if !at.is_null() {
+            // SAFETY: as above.
+            record.location("at", unsafe { &*at });
+        }
+        record.number("limit_ms", u64::try_from(limit.as_millis()).unwrap_or(u64::MAX));
+        record.field("token", info.token.as_bytes());
+        record.end();
+    }
     std::process::abort()
 }

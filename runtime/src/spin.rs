@@ -1,6 +1,5 @@
-//! Contended runtime state: the runtime's own short locks (a channel's, the shared free
-//! lists'), taken the way Go's runtime lock does (spin a little, reading the lock word,
-//! before parking_lot's slow path), and a cache line of its own for a hot word.
+//! The runtime's own short locks (a channel's, the shared free lists'), taken the way Go's
+//! runtime lock does: spin a little, reading the lock word, before parking_lot's slow path.
 
 use parking_lot::{Mutex, MutexGuard};
 
@@ -37,18 +36,4 @@ fn contended<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
         }
     }
     m.lock()
-}
-
-/// Keeps `T` on cache lines of its own: what several carriers write at every operation (a
-/// channel's lock and state, a `WaitGroup`'s counter) then does not drag the fields read
-/// beside it from core to core.
-#[repr(align(64))]
-pub(crate) struct CacheLine<T>(pub(crate) T);
-
-impl<T> std::ops::Deref for CacheLine<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
 }

@@ -9,12 +9,15 @@
 //! installed before ours.
 
 use std::cell::Cell;
+use std::os::fd::RawFd;
 use std::panic::Location;
 use std::ptr;
 use std::sync::{Once, OnceLock};
 
-use super::trace::ThreadLabel;
+use super::record::{self, Record, decimal};
+
 use crate::stack;
+use crate::vocab::{ThreadId, ThreadLabel};
 
 /// What the handler needs to know about the green thread running on this OS thread.
 #[derive(Clone, Copy)]
@@ -26,6 +29,8 @@ pub(crate) struct Running {
     name: (*const u8, usize),
     site: *const Location<'static>,
     token: (*const u8, usize),
+    /// Where to write a fatal record too (-1: nowhere).
+    fatal: RawFd,
 }
 
 impl Running {
@@ -37,6 +42,7 @@ impl Running {
         name: (ptr::null(), 0),
         site: ptr::null(),
         token: (ptr::null(), 0),
+        fatal: -1,
     };
 
     /// The record for `label`'s thread. The strings it points to must outlive the time it
@@ -53,7 +59,7 @@ impl Running {
 
     /// As [`Running::new`], from the label's parts.
     pub(crate) fn for_thread(
-        id: crate::sched::ThreadId,
+        id: ThreadId,
         name: &str,
         site: &'static Location<'static>,
         stack_size: usize,
@@ -70,7 +76,13 @@ impl Running {
             name: (name.as_ptr(), name.len()),
             site,
             token: (token.as_ptr(), token.len()),
+            fatal: -1,
         }
+    }
+
+    /// Also writes a fatal record (see [`record`]) to `fd`, if given.
+    pub(crate) fn recording_to(self, fd: Option<RawFd>) -> Running {
+        Running { fatal: fd.unwrap_or(-1), ..self }
     }
 }
 
@@ -232,46 +244,35 @@ fn report(r: &Running) {
         write_bytes(unsafe { std::slice::from_raw_parts(r.token.0, r.token.1) });
         write_str("\n");
     }
+    if r.fatal >= 0 {
+        write_record(r);
+    }
+}
+
+/// The same as a fatal record for a supervising process.
+fn write_record(r: &Running) {
+    let record = Record::begin(r.fatal, "stack-overflow");
+    record.number("thread", r.thread);
+    if r.name.1 > 0 {
+        // SAFETY: as in `report`.
+        record.field("name", unsafe { std::slice::from_raw_parts(r.name.0, r.name.1) });
+    }
+    if !r.site.is_null() {
+        // SAFETY: as in `report`.
+        record.location("spawned", unsafe { &*r.site });
+    }
+    record.number("stack_bytes", r.stack_size as u64);
+    if r.token.1 > 0 {
+        // SAFETY: as in `report`.
+        record.field("token", unsafe { std::slice::from_raw_parts(r.token.0, r.token.1) });
+    }
+    record.end();
 }
 
 fn write_str(s: &str) {
     write_bytes(s.as_bytes());
 }
 
-fn write_bytes(mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        // SAFETY: writing a valid buffer to stderr; write(2) is async-signal-safe.
-        let n = unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
-        if n <= 0 {
-            return;
-        }
-        bytes = &bytes[n as usize..];
-    }
-}
-
-/// Formats `n` in decimal into `buf` without allocating.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &buf[i..]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::decimal;
-
-    #[test]
-    fn decimal_formats_without_allocating() {
-        let mut buf = [0u8; 20];
-        assert_eq!(decimal(0, &mut buf), b"0");
-        assert_eq!(decimal(262_144, &mut buf), b"262144");
-        assert_eq!(decimal(u64::MAX, &mut buf), b"18446744073709551615");
-    }
+fn write_bytes(bytes: &[u8]) {
+    record::write_all(2, bytes);
 }
