@@ -175,6 +175,10 @@ pub(crate) fn replay(
     color: bool,
 ) -> Result<PropertyResult, Box<LessonResult>> {
     let request = Request::exercise(root, lesson);
+    // A damaged token would replay some other input or schedule: refused before building.
+    if let Err(why) = grade_wire::unseal(token) {
+        return Err(Box::new(empty_result(&request, State::Refused(why))));
+    }
     if let Err(why) = integrity::verify(root, &request.krate.dir, &lesson.suite(), false) {
         return Err(Box::new(empty_result(&request, State::Refused(why))));
     }

@@ -156,3 +156,24 @@ fn results_in_the_exercism_format() {
         tests.iter().any(|t| t["status"] == "pass") && tests.iter().any(|t| t["status"] == "fail")
     );
 }
+
+#[test]
+fn a_damaged_replay_token_is_refused() {
+    let replay = |token: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+            .current_dir(root())
+            .args(["replay", "01_spawn", token])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run the checker");
+        assert_eq!(out.status.code(), Some(1), "a refused token is a failure");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // A token as the checker prints it, with one digit of its schedule's seed changed.
+    let token = grade_wire::seal("each_task_runs_once@W10@gort1:r:1f:9a3c02e1:812:5b1d");
+    let damaged = token.replace(":1f:", ":1e:");
+    let out = replay(&damaged);
+    assert!(out.contains("is damaged: its checksum does not match"), "{out}");
+    let out = replay("each_task_runs_once@W10@gort1:r:1f:9a3c02e1:812:5b1d");
+    assert!(out.contains("has no checksum"), "{out}");
+}

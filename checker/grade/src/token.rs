@@ -1,8 +1,9 @@
 //! Replay tokens: which property, which input, which schedule, in one shell-safe word.
 //!
-//! The form is `PROPERTY@INPUT[@SCHEDULE]`: the property's name, its input as JSON in
-//! URL-safe base64, and the runtime's own replay token (absent for properties that do not
-//! run a single schedule).
+//! The form is `PROPERTY@INPUT[@SCHEDULE].SUM`: the property's name, its input as JSON in
+//! URL-safe base64, the runtime's own replay token (absent for properties that do not run a
+//! single schedule), and a checksum of all that ([`grade_wire::seal`]), so a damaged token is
+//! refused rather than replaying another input or schedule.
 
 use std::fmt;
 
@@ -24,6 +25,9 @@ pub use grade_wire::{FNV_OFFSET, fnv1a};
 /// assert!(text.starts_with("fifo@"));
 /// assert_eq!(text.parse::<ReplayToken>().unwrap(), t);
 /// assert!("no-at-sign".parse::<ReplayToken>().is_err());
+/// // A changed character breaks the checksum: refused, saying so.
+/// let damaged = text.replacen("fifo", "fifa", 1);
+/// assert!(damaged.parse::<ReplayToken>().unwrap_err().contains("checksum"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplayToken {
@@ -37,19 +41,24 @@ pub struct ReplayToken {
 
 impl fmt::Display for ReplayToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.property, URL_SAFE_NO_PAD.encode(&self.input))?;
+        let mut body = format!("{}@{}", self.property, URL_SAFE_NO_PAD.encode(&self.input));
         if let Some(s) = &self.schedule {
-            write!(f, "@{s}")?;
+            body.push('@');
+            body.push_str(s);
         }
-        Ok(())
+        f.write_str(&grade_wire::seal(&body))
     }
 }
 
 impl std::str::FromStr for ReplayToken {
     type Err = String;
 
+    /// # Errors
+    ///
+    /// A damaged token (its checksum does not match, or is missing), or one not of the form.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut parts = s.trim().splitn(3, '@');
+        let s = grade_wire::unseal(s)?;
+        let mut parts = s.splitn(3, '@');
         let property = parts.next().unwrap_or_default();
         let Some(input) = parts.next() else {
             return Err(format!(

@@ -16,6 +16,6 @@ pub mod checksum;
 pub mod fatal;
 pub mod outcome;
 
-pub use checksum::{FNV_OFFSET, fnv1a};
+pub use checksum::{FNV_OFFSET, fnv1a, seal, unseal};
 pub use fatal::{FatalKind, FatalRecord};
 pub use outcome::{Kind, Outcome, PropertyInfo, Status, Verdict, tidy_path};
