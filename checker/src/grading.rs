@@ -120,6 +120,14 @@ pub(crate) fn grade_all(
                     let b = Binary { exe: &exe, crate_dir: &dir, scratch: &scratch };
                     run_suite(&mut result, b, jobs);
                     result.run_time = start.elapsed();
+                    // Code under test could rewrite the suite while it ran: no grade then.
+                    let suite = r.lesson.suite();
+                    if let Err(why) = integrity::verify(root, &dir, &suite, r.krate.scratch) {
+                        result.state = State::Refused(format!(
+                            "{} changed while its properties ran, so this run does not count. {why}",
+                            suite.display()
+                        ));
+                    }
                     result.exe = Some(exe);
                 }
                 Some(Built::Failed(text)) => result.state = State::Broken(text),
