@@ -11,8 +11,9 @@ use crate::child::{self, Ended};
 #[derive(Debug)]
 pub(crate) struct Process<'a> {
     pub(crate) ended: &'a Ended,
-    /// The results file (`--results`), if it was written.
-    pub(crate) reported: Option<&'a str>,
+    /// What arrived on the results channel, unframed with the run's nonce (an error if the
+    /// record was not this run's), if anything arrived.
+    pub(crate) reported: Option<Result<&'a str, String>>,
     /// The fatal record file (`--fatal`), if it exists.
     pub(crate) fatal: Option<&'a str>,
 }
@@ -71,20 +72,25 @@ pub(crate) fn outcome(name: &str, p: &Process<'_>, limit: Duration) -> Outcome {
             ),
         ));
     }
-    if let Some(text) = p.reported {
-        return match serde_json::from_str::<Outcome>(text) {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                fail(Verdict::new(Kind::Error, format!("the suite's result is malformed: {e}")))
-            }
-        };
-    }
-    match p.fatal.map(FatalRecord::parse) {
-        Some(Ok(Some(record))) => return fail(fatal_verdict(&record)),
-        Some(Err(e)) => return fail(Verdict::new(Kind::Crash, e.to_string())),
-        Some(Ok(None)) | None => {}
-    }
     let stderr = &ended.stderr.text;
+    let fatal = match p.fatal.map(FatalRecord::parse) {
+        Some(Ok(record)) => record,
+        Some(Err(e)) if out_of_memory(stderr).is_none() => {
+            return fail(Verdict::new(Kind::Crash, e.to_string()));
+        }
+        _ => None,
+    };
+    if let Some(bytes) = out_of_memory(stderr) {
+        return fail(memory_verdict(bytes, fatal.as_ref()));
+    }
+    match &p.reported {
+        Some(Ok(text)) => return reported(name, text, ended),
+        Some(Err(why)) => return fail(Verdict::new(Kind::Error, why.clone())),
+        None => {}
+    }
+    if let Some(record) = fatal {
+        return fail(fatal_verdict(&record));
+    }
     if ended.timed_out {
         return fail(Verdict::new(
             Kind::Timeout,
@@ -115,6 +121,85 @@ pub(crate) fn outcome(name: &str, p: &Process<'_>, limit: Duration) -> Outcome {
                 tail_of(stderr)
             ),
         )),
+    }
+}
+
+/// The outcome a property's record reports, counted as a pass only if it names this property
+/// and the process then exited cleanly (code 0).
+fn reported(name: &str, text: &str, ended: &Ended) -> Outcome {
+    let millis = ended.elapsed.as_millis() as u64;
+    let fail = |v: Verdict| Outcome::fail(name, v, 0, 0, millis);
+    let outcome = match serde_json::from_str::<Outcome>(text) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            return fail(Verdict::new(
+                Kind::Error,
+                format!("the suite's result is malformed: {e}"),
+            ));
+        }
+    };
+    if outcome.name != name {
+        return fail(Verdict::new(
+            Kind::Error,
+            format!("the results record is for property `{}`, not this one", outcome.name),
+        ));
+    }
+    let clean = ended.status.is_some_and(|s| s.success()) && !ended.timed_out;
+    if outcome.status == grade_wire::Status::Pass && !clean {
+        return fail(Verdict::new(
+            Kind::Crash,
+            format!(
+                "the property reported a pass, but then the process {}: a pass counts only when \
+                 the process ends cleanly.{}",
+                describe(ended.status),
+                tail_of(&ended.stderr.text)
+            ),
+        ));
+    }
+    outcome
+}
+
+/// The size of the allocation that failed, if the process ran out of memory (the standard
+/// library's message before it aborts, or the runtime's when it cannot reserve stacks).
+fn out_of_memory(stderr: &str) -> Option<Option<u64>> {
+    if let Some(rest) = stderr.split("memory allocation of ").nth(1) {
+        let bytes = rest.split(' ').next().and_then(|n| n.parse().ok());
+        if rest.contains("failed") {
+            return Some(bytes);
+        }
+    }
+    stderr.contains("bytes of address space for stacks").then_some(None)
+}
+
+/// The verdict for a run that hit the memory limit (`bytes`: the allocation that failed).
+fn memory_verdict(bytes: Option<u64>, record: Option<&FatalRecord>) -> Verdict {
+    let mut message = format!(
+        "the code used more than {} MiB of memory, the limit of each graded run",
+        child::memory_mib()
+    );
+    if let Some(n) = bytes {
+        message.push_str(&format!(
+            " (an allocation of {} failed)",
+            if n >= 1 << 20 { format!("{} MiB", n >> 20) } else { format!("{n} bytes") }
+        ));
+    }
+    if let Some(r) = record {
+        let name = r.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
+        message.push_str(&format!("\n    in green thread #{}{name}", r.thread));
+        if let Some(at) = r.at.as_deref() {
+            message.push_str(&format!(", last scheduling point at {}", tidy_path(at)));
+        }
+        if let Some(s) = r.spawned.as_deref() {
+            message.push_str(&format!("\n    spawned at {}", tidy_path(s)));
+        }
+    }
+    Verdict {
+        hint: "Something grows without bound: a collection that is pushed to and never drained, \
+               a buffer sized from an input, an unbounded channel fed faster than it is read, or \
+               green threads spawned in a loop that never ends. An instructor can raise the limit \
+               with --memory MIB."
+            .to_string(),
+        ..Verdict::new(Kind::Memory, message)
     }
 }
 
@@ -160,6 +245,7 @@ mod tests {
             stdout: Captured::default(),
             stderr: Captured { text: stderr.to_string(), total: stderr.len() as u64 },
             elapsed: Duration::from_millis(1200),
+            record: None,
         }
     }
 
@@ -176,6 +262,49 @@ mod tests {
         let v = o.verdict.unwrap();
         assert_eq!(v.kind, Some(Kind::Crash));
         assert!(v.message.contains("no `end` line"), "{}", v.message);
+    }
+
+    #[test]
+    fn running_out_of_memory_is_its_own_verdict() {
+        let stderr = "memory allocation of 268435456 bytes failed\n";
+        let v = classify(&aborted(stderr), None).verdict.unwrap();
+        assert_eq!(v.kind, Some(Kind::Memory));
+        assert!(v.message.starts_with("the code used more than 4096 MiB"), "{}", v.message);
+        assert!(v.message.contains("an allocation of 256 MiB failed"), "{}", v.message);
+        // The runtime's record, when the abort left one, names the thread and where it was.
+        let r = record(FatalKind::StackOverflow).to_string();
+        let v = classify(&aborted(stderr), Some(&r)).verdict.unwrap();
+        assert_eq!(v.kind, Some(Kind::Memory));
+        assert!(v.message.contains("in green thread #1 \"main\", last scheduling point at exercises/01_spawn/src/lib.rs:40:5"), "{}", v.message);
+    }
+
+    fn exited(code: i32) -> Ended {
+        Ended { status: Some(std::process::ExitStatus::from_raw(code << 8)), ..aborted("") }
+    }
+
+    #[test]
+    fn a_pass_counts_only_from_this_run_and_a_clean_exit() {
+        let pass = serde_json::to_string(&Outcome::pass("p", 1, 1, 1)).unwrap();
+        let run = |ended: &Ended, reported: Option<Result<&str, String>>| {
+            outcome("p", &Process { ended, reported, fatal: None }, Duration::from_secs(20))
+        };
+        assert!(run(&exited(0), Some(Ok(&pass))).verdict.is_none());
+        // A pass, then a crash or a non-zero exit: not a pass.
+        let v = run(&aborted(""), Some(Ok(&pass))).verdict.unwrap();
+        assert!(
+            v.message.contains("reported a pass, but then the process aborted"),
+            "{}",
+            v.message
+        );
+        assert!(run(&exited(1), Some(Ok(&pass))).verdict.is_some());
+        // Another property's record, or another run's.
+        let other = serde_json::to_string(&Outcome::pass("q", 1, 1, 1)).unwrap();
+        assert!(run(&exited(0), Some(Ok(&other))).verdict.unwrap().message.contains("`q`"));
+        let v = run(&exited(0), Some(Err("another run's nonce".into()))).verdict.unwrap();
+        assert_eq!(v.kind, Some(Kind::Error));
+        // Nothing on the channel and exit 0: the code exited early (what a forged results
+        // file amounts to now).
+        assert_eq!(run(&exited(0), None).verdict.unwrap().kind, Some(Kind::Exit));
     }
 
     #[test]

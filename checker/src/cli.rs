@@ -23,6 +23,10 @@ use crate::{commands, dev, scaffold, watch};
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The memory limit of each graded run, in MiB: past it, the verdict is "too much memory"
+    #[arg(long, global = true, value_name = "MIB", default_value_t = crate::child::DEFAULT_MEMORY_MIB,
+          value_parser = clap::value_parser!(u64).range(64..))]
+    memory: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +115,7 @@ enum Dev {
 impl Cli {
     /// Opens the session and runs the command on it.
     pub(crate) fn run(self) -> Result<ExitCode, String> {
+        crate::child::set_memory_mib(self.memory);
         let mut s = Session::open()?;
         let Some(command) = self.command else { return commands::course_flow(&mut s) };
         if matches!(command, Command::Dev(_)) {
@@ -163,10 +168,13 @@ mod tests {
             &["checker", "reset", "01_spawn", "--yes"],
             &["checker", "dev", "try", "01_spawn", "a.patch", "b.rs", "--suite", "s.rs", "--json"],
             &["checker", "watch", "--manual"],
+            &["checker", "--memory", "512", "check", "--all"],
+            &["checker", "check", "01_spawn", "--memory", "8192"],
         ] {
             assert!(Cli::try_parse_from(args).is_ok(), "{args:?}");
         }
         assert!(Cli::try_parse_from(["checker", "check", "x", "--all"]).is_err());
         assert!(Cli::try_parse_from(["checker", "dev", "try", "01_spawn"]).is_err());
+        assert!(Cli::try_parse_from(["checker", "--memory", "1"]).is_err(), "below 64 MiB");
     }
 }

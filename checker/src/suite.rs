@@ -1,12 +1,13 @@
 //! Running one built suite binary: list its properties, run each in its own child process
-//! (the protocol's arguments: `--run`, `--results`, `--watchdog-ms`, `--fatal`), and collect
-//! how each ended.
+//! (the protocol's arguments: `--run`, `--watchdog-ms`, `--fatal`, and the results channel's
+//! `--results-fd` and `--nonce-fd`), and collect how each ended.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use grade_wire::channel::unframe;
 use grade_wire::{Kind, Outcome, PropertyInfo, Status, Verdict};
 
 use crate::child::{self, Captured};
@@ -119,22 +120,23 @@ fn run_one(
     info: &PropertyInfo,
     limit: Duration,
 ) -> PropertyResult {
-    let file = results_file(b.scratch, &info.name, "json");
     let fatal = results_file(b.scratch, &info.name, "fatal");
     // A green thread that never yields is stopped by the runtime's watchdog after 1 s of wall
     // time (its default is 5 s): long enough for any honest step, short for a learner.
     let mut cmd = b.command();
     cmd.arg("--watchdog-ms").arg(WATCHDOG_MS.to_string()).arg("--fatal").arg(&fatal);
-    cmd.args(command).arg("--results").arg(&file).env("RUST_BACKTRACE", "0");
+    cmd.args(command).env("RUST_BACKTRACE", "0");
     let _ = std::fs::remove_file(&fatal);
-    let outcome = match child::run(cmd, limit) {
+    // The outcome comes back on a pipe, framed with this run's nonce: no file that code under
+    // test could write a pass into.
+    let nonce = child::nonce();
+    let outcome = match child::run_graded(cmd, limit, &nonce) {
         Ok(ended) => {
-            let reported = std::fs::read_to_string(&file).ok();
             let record = std::fs::read_to_string(&fatal).ok();
-            let _ = std::fs::remove_file(&file);
             let _ = std::fs::remove_file(&fatal);
-            let ended =
-                Process { ended: &ended, reported: reported.as_deref(), fatal: record.as_deref() };
+            let text = ended.record.as_deref().map(String::from_utf8_lossy);
+            let reported = text.as_deref().filter(|t| !t.is_empty()).map(|t| unframe(&nonce, t));
+            let ended = Process { ended: &ended, reported, fatal: record.as_deref() };
             let outcome = classify::outcome(&info.name, &ended, limit);
             return PropertyResult {
                 info: info.clone(),

@@ -83,7 +83,7 @@ fn fixture(name: &str) -> String {
     root().join("checker/fixtures/01_spawn").join(format!("{name}.patch")).display().to_string()
 }
 
-const KINDS: [&str; 10] = [
+const KINDS: [&str; 12] = [
     "compile_error",
     "wrong_answer",
     "panic",
@@ -94,6 +94,8 @@ const KINDS: [&str; 10] = [
     "process_exit",
     "output_flood",
     "thread_sleep",
+    "forged_pass",
+    "memory_hog",
 ];
 
 #[test]
@@ -115,6 +117,10 @@ fn every_failure_kind_gets_its_verdict() {
         ("process_exit", "verdict: exited early:"),
         ("output_flood", "verdict: too much output:"),
         ("thread_sleep", "verdict: never yields:"),
+        // What a results file forged by the code under test amounts to now: nothing arrived on
+        // the harness's channel.
+        ("forged_pass", "verdict: exited early:"),
+        ("memory_hog", "verdict: too much memory: the code used more than <n> MiB"),
         ("lib", "verdict: not implemented yet:"),
     ];
     for (name, verdict) in expected {

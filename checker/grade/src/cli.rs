@@ -1,9 +1,12 @@
 //! The suite binary's command line: `--list`, `--run NAME`, `--replay TOKEN`, or a summary;
-//! `--watchdog-ms N` and `--fatal PATH` say how the runs are supervised.
+//! `--watchdog-ms N` and `--fatal PATH` say how the runs are supervised; `--results-fd N` and
+//! `--nonce-fd N` (from the checker) are the results channel, taken before any code under
+//! test runs.
 
-use std::io::Write as _;
-use std::os::fd::IntoRawFd;
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::io::{Read as _, Write as _};
+use std::os::fd::{AsRawFd as _, FromRawFd as _, IntoRawFd, OwnedFd};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -37,17 +40,34 @@ struct Args {
     watchdog: Option<Duration>,
     /// Where the runtime writes a fatal record if the watchdog or a stack overflow ends a run.
     fatal: Option<PathBuf>,
+    /// The inherited write end of the results pipe.
+    results_fd: Option<i32>,
+    /// The inherited read end of the pipe holding this run's nonce.
+    nonce_fd: Option<i32>,
+}
+
+/// Where results go.
+enum Sink {
+    /// The checker's pipe, with this run's nonce.
+    Channel { pipe: File, nonce: String },
+    /// A file (`--results`), written atomically.
+    File(PathBuf),
+    /// Standard output, for people.
+    Stdout,
 }
 
 fn main(mut suite: Suite) {
     let code = match parse(std::env::args().skip(1)) {
-        Ok(args) => match supervise(&mut suite, &args) {
-            Ok(()) => execute(&suite, args.command, args.results.as_deref()),
-            Err(why) => {
-                eprintln!("grade: {why}");
-                ExitCode::from(2)
+        // The channel first: no code under test has run yet.
+        Ok(args) => {
+            match take_channel(&args).and_then(|sink| Ok((sink, supervise(&mut suite, &args)?))) {
+                Ok((sink, ())) => execute(&suite, args.command, sink),
+                Err(why) => {
+                    eprintln!("grade: {why}");
+                    ExitCode::from(2)
+                }
             }
-        },
+        }
         Err(usage) => {
             eprintln!("{usage}");
             ExitCode::from(2)
@@ -61,13 +81,13 @@ fn main(mut suite: Suite) {
 fn supervise(suite: &mut Suite, args: &Args) -> Result<(), String> {
     let fatal = match &args.fatal {
         // Opened once and never closed: the runtime may write to it until the process ends.
-        Some(path) => Some(
-            std::fs::File::create(path)
-                .map_err(|e| {
-                    format!("cannot create the fatal record file {}: {e}", path.display())
-                })?
-                .into_raw_fd(),
-        ),
+        // Kept at a high descriptor: the low ones are where code under test would guess.
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| {
+                format!("cannot create the fatal record file {}: {e}", path.display())
+            })?;
+            Some(private(file.into(), 256)?.into_raw_fd())
+        }
         None => None,
     };
     let apply = |mut config: gort::sim::Config| {
@@ -84,11 +104,67 @@ fn supervise(suite: &mut Suite, args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// Takes the results channel the checker passed: reads the nonce and closes its pipe, moves
+/// the results pipe to a private close-on-exec descriptor and closes the inherited one, so
+/// code under test cannot find either at a known number (nor pass them to a child process).
+fn take_channel(args: &Args) -> Result<Sink, String> {
+    let (results, nonce) = match (args.results_fd, args.nonce_fd) {
+        (Some(r), Some(n)) if r > 2 && n > 2 && r != n => (r, n),
+        (None, None) => {
+            return Ok(args.results.clone().map_or(Sink::Stdout, Sink::File));
+        }
+        _ => {
+            return Err(
+                "--results-fd and --nonce-fd go together, each a distinct descriptor above 2"
+                    .into(),
+            );
+        }
+    };
+    // SAFETY: the checker starts this process with `nonce` open (the read end of a pipe) and
+    // nothing else in the process knows or uses that number, so owning (and closing) it here
+    // closes no descriptor another part of the program relies on.
+    let mut nonce_pipe = File::from(unsafe { OwnedFd::from_raw_fd(nonce) });
+    let mut text = String::new();
+    nonce_pipe
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read the run's nonce: {e}"))?;
+    drop(nonce_pipe);
+    // SAFETY: as for `nonce`: the write end of the results pipe, passed open by the checker and
+    // used by nothing else in this process.
+    let inherited = unsafe { OwnedFd::from_raw_fd(results) };
+    // A high number that changes from run to run, below the usual descriptor limit of 1024.
+    let lowest = 512 + (grade_wire::fnv1a(grade_wire::FNV_OFFSET, text.as_bytes()) % 256) as i32;
+    let pipe = File::from(private(inherited, lowest)?);
+    Ok(Sink::Channel { pipe, nonce: text.trim().to_string() })
+}
+
+/// Moves `fd` to a close-on-exec descriptor numbered `lowest` or above, closing the original.
+fn private(fd: OwnedFd, lowest: i32) -> Result<OwnedFd, String> {
+    // SAFETY: fcntl(F_DUPFD_CLOEXEC) reads no memory; `fd` is open for the call.
+    let moved = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, lowest) };
+    if moved < 0 {
+        return Err(format!(
+            "cannot move descriptor {} above {lowest}: {}",
+            fd.as_raw_fd(),
+            std::io::Error::last_os_error()
+        ));
+    }
+    drop(fd);
+    // SAFETY: `moved` was just returned by fcntl: open, and owned by nothing else.
+    Ok(unsafe { OwnedFd::from_raw_fd(moved) })
+}
+
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let usage = "usage: SUITE [--list | --run PROPERTY | --replay TOKEN | FILTER] [--results FILE] \
                  [--watchdog-ms N] [--fatal FILE]";
-    let mut parsed =
-        Args { command: Command::Summary(None), results: None, watchdog: None, fatal: None };
+    let mut parsed = Args {
+        command: Command::Summary(None),
+        results: None,
+        watchdog: None,
+        fatal: None,
+        results_fd: None,
+        nonce_fd: None,
+    };
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value\n{usage}"));
         match arg.as_str() {
@@ -104,6 +180,17 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 parsed.watchdog = Some(Duration::from_millis(ms));
             }
             "--fatal" => parsed.fatal = Some(PathBuf::from(value()?)),
+            "--results-fd" | "--nonce-fd" => {
+                let text = value()?;
+                let fd = text.parse::<i32>().ok().filter(|&fd| fd > 2).ok_or_else(|| {
+                    format!("{arg} needs a descriptor number above 2, not {text:?}\n{usage}")
+                })?;
+                if arg == "--results-fd" {
+                    parsed.results_fd = Some(fd);
+                } else {
+                    parsed.nonce_fd = Some(fd);
+                }
+            }
             "--help" | "-h" => return Err(usage.to_string()),
             // libtest flags that `cargo test` may pass along: harmless here.
             s if s.starts_with("--") => {}
@@ -113,7 +200,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     Ok(parsed)
 }
 
-fn execute(suite: &Suite, command: Command, results: Option<&Path>) -> ExitCode {
+fn execute(suite: &Suite, command: Command, mut results: Sink) -> ExitCode {
+    let results = &mut results;
     match command {
         Command::List => {
             let infos: Vec<_> = suite.properties.iter().map(|p| p.info()).collect();
@@ -161,20 +249,27 @@ fn status_code(outcome: &Outcome) -> ExitCode {
     }
 }
 
-/// Writes `value` as JSON to `path` atomically (a temporary file, then a rename), or to
-/// stdout without a path.
-fn emit<T: Serialize>(value: &T, path: Option<&Path>) {
+/// Writes `value` as JSON: framed with the nonce to the checker's pipe, to a file atomically
+/// (a temporary file, then a rename), or to stdout.
+fn emit<T: Serialize>(value: &T, sink: &mut Sink) {
     let json = serde_json::to_string_pretty(value).expect("results serialize");
-    match path {
-        Some(path) => {
+    match sink {
+        Sink::Channel { pipe, nonce } => {
+            let record = grade_wire::channel::frame(nonce, &json);
+            if let Err(e) = pipe.write_all(record.as_bytes()) {
+                eprintln!("grade: cannot write results to the checker: {e}");
+                std::process::exit(3);
+            }
+        }
+        Sink::File(path) => {
             let tmp = path.with_extension("tmp");
-            let written = std::fs::write(&tmp, json).and_then(|()| std::fs::rename(&tmp, path));
+            let written = std::fs::write(&tmp, json).and_then(|()| std::fs::rename(&tmp, &*path));
             if let Err(e) = written {
                 eprintln!("grade: cannot write results to {}: {e}", path.display());
                 std::process::exit(3);
             }
         }
-        None => println!("{json}"),
+        Sink::Stdout => println!("{json}"),
     }
 }
 
@@ -213,6 +308,7 @@ fn summary(suite: &Suite, filter: Option<&str>) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn parse_all(args: &[&str]) -> Result<Args, String> {
         parse(args.iter().map(|s| s.to_string()))
@@ -227,6 +323,21 @@ mod tests {
         assert_eq!(args.fatal.as_deref(), Some(Path::new("/tmp/f")));
         let plain = parse_all(&["--list"]).unwrap();
         assert_eq!((plain.watchdog, plain.fatal), (None, None));
+    }
+
+    #[test]
+    fn the_channel_needs_both_descriptors_above_the_standard_ones() {
+        let args = parse_all(&["--run", "p", "--results-fd", "3", "--nonce-fd", "4"]).unwrap();
+        assert_eq!((args.results_fd, args.nonce_fd), (Some(3), Some(4)));
+        for bad in ["0", "2", "-1", "x"] {
+            let Err(err) = parse_all(&["--results-fd", bad]) else { panic!("{bad:?} accepted") };
+            assert!(err.contains("above 2"), "{err}");
+        }
+        let half = parse_all(&["--run", "p", "--results-fd", "3"]).unwrap();
+        let Err(err) = take_channel(&half) else { panic!("half a channel accepted") };
+        assert!(err.contains("go together"), "{err}");
+        let none = parse_all(&["--run", "p"]).unwrap();
+        assert!(matches!(take_channel(&none), Ok(Sink::Stdout)));
     }
 
     #[test]

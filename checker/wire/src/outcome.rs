@@ -90,6 +90,8 @@ pub enum Kind {
     Crash,
     /// The process printed more than the checker keeps, and was stopped.
     OutputLimit,
+    /// The process used more memory than the checker's limit allows.
+    Memory,
 }
 
 impl Kind {
@@ -111,6 +113,7 @@ impl Kind {
             Kind::Exit => "exited early",
             Kind::Crash => "crashed",
             Kind::OutputLimit => "too much output",
+            Kind::Memory => "too much memory",
         }
     }
 }
