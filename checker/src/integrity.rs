@@ -187,8 +187,8 @@ mod tests {
         let t = trusted(root);
         // Tests run in a git checkout of the course (or from its build, outside one).
         assert!(t.from.starts_with("git ") || t.from == "the checker's build", "{}", t.from);
-        assert_eq!(t.sums.len(), parse_sums(BUILT_IN).len());
         assert!(t.sums.contains_key("01_spawn.rs"), "{:?}", t.sums);
+        assert!(parse_sums(BUILT_IN).contains_key("01_spawn.rs"));
     }
 
     #[test]
