@@ -156,6 +156,21 @@ fn reported(name: &str, text: &str, ended: &Ended) -> Outcome {
             ),
         ));
     }
+    stacks_out_of_memory(outcome)
+}
+
+/// A run the runtime failed because no stack could be reserved under the memory limit: the
+/// memory verdict, keeping the runtime's sentence (which names the thread) and the report.
+fn stacks_out_of_memory(mut outcome: Outcome) -> Outcome {
+    if let Some(v) = outcome.verdict.as_mut()
+        && v.message.contains("bytes of address space for stacks")
+    {
+        let memory = memory_verdict(None, None);
+        v.message = format!("{}\n    {}", memory.message, v.message);
+        v.summary = memory.summary;
+        v.kind = memory.kind;
+        v.hint = memory.hint;
+    }
     outcome
 }
 
@@ -305,6 +320,28 @@ mod tests {
         // Nothing on the channel and exit 0: the code exited early (what a forged results
         // file amounts to now).
         assert_eq!(run(&exited(0), None).verdict.unwrap().kind, Some(Kind::Exit));
+    }
+
+    #[test]
+    fn a_stack_the_limit_refused_is_a_memory_verdict() {
+        let why = "could not allocate a 262144-byte stack for green thread #9: could not reserve \
+                   8388608 bytes of address space for stacks: Cannot allocate memory";
+        let failed = Outcome::fail("p", Verdict::new(Kind::Crash, why), 1, 1, 1);
+        let text = serde_json::to_string(&failed).unwrap();
+        let ended =
+            Ended { status: Some(std::process::ExitStatus::from_raw(1 << 8)), ..aborted("") };
+        let o = outcome(
+            "p",
+            &Process { ended: &ended, reported: Some(Ok(&text)), fatal: None },
+            Duration::from_secs(20),
+        );
+        let v = o.verdict.unwrap();
+        assert_eq!(v.kind, Some(Kind::Memory));
+        assert!(
+            v.message.contains("used more than") && v.message.contains("green thread #9"),
+            "{}",
+            v.message
+        );
     }
 
     #[test]
