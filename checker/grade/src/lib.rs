@@ -39,11 +39,14 @@
 mod check;
 mod cli;
 mod fail;
+mod join;
 mod property;
 pub mod token;
+mod unwind;
 pub mod wire;
 
 pub use fail::Fail;
+pub use join::{joined, joined_with};
 pub use property::{Property, Suite};
 
 /// Re-exported so suites need no dependency of their own.
@@ -54,7 +57,7 @@ pub use proptest;
 /// What a suite file needs: [`Suite`], [`Property`], [`Fail`], the check macros, gort, and
 /// proptest's strategies.
 pub mod prelude {
-    pub use crate::{Fail, Property, Suite, check, check_eq};
+    pub use crate::{Fail, Property, Suite, check, check_eq, joined, joined_with};
     pub use gort::{go, sim};
     pub use proptest::collection::vec;
     pub use proptest::prelude::{Just, Strategy, any, prop_oneof};
