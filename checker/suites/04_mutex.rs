@@ -222,8 +222,11 @@ fn main() {
                 "a transfer goes through exactly when the balance covers the amount (a balance \
                  that equals it included), and a transfer to the account itself returns true \
                  and moves nothing, whatever the amount",
-                (0u64..100, 1u64..120, 1u64..200),
-                |&(balance, amount, extra): &(u64, u64, u64)| {
+                (1u64..100, 0usize..4, 1u64..200),
+                |&(balance, pick, extra): &(u64, usize, u64)| {
+                    // Around the edge: exactly the balance, one more, one less (at least 1), or
+                    // about half of it.
+                    let amount = [balance, balance + 1, (balance - 1).max(1), balance / 2 + 1][pick];
                     let a = Account::new(1, balance);
                     let b = Account::new(2, 50);
                     let ok = transfer(&a, &b, amount);
