@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gort::diag::Failure;
+use gort::diag::{Failure, Op};
 use gort::sched::MIN_STACK_SIZE;
 use gort::time;
 use grade::prelude::*;
@@ -47,6 +47,30 @@ fn tasks(
 
 fn counters(n: usize) -> Arc<Vec<AtomicUsize>> {
     Arc::new((0..n).map(|_| AtomicUsize::new(0)).collect())
+}
+
+/// Tasks that sleep `costs[i]` ms and then panic with "task i failed" if `fails[i]`, or
+/// return i.
+fn failing_tasks(jobs: &[(u64, bool)]) -> Vec<Task<usize>> {
+    jobs.iter()
+        .enumerate()
+        .map(|(i, &(cost, fails))| -> Task<usize> {
+            Box::new(move || {
+                time::sleep(ms(cost * 10));
+                if fails {
+                    panic!("task {i} failed");
+                }
+                i
+            })
+        })
+        .collect()
+}
+
+/// Where `greeter` sleeps, as the trace records it: each such sleep is one greeter run.
+fn greeter_sleep_site() -> String {
+    let report = sim::run(&sim::Config::default(), || spawn::greeter(0, ms(1)));
+    let site = report.trace().events().find(|e| matches!(e.op, Op::Sleep(_))).map(|e| e.location);
+    site.expect("greeter sleeps").to_string()
 }
 
 fn main() {
@@ -234,6 +258,49 @@ fn main() {
             .schedules(32),
         )
         .property(
+            Property::check(
+                "join_all_raises_the_tasks_panic",
+                "when a task panics, join_all raises that same panic again in the caller (its own \
+                 message, the first panicking task in handle order), instead of dropping it or \
+                 raising a new one",
+                vec((0u64..4, any::<bool>()), 1..6),
+                |jobs: &Vec<(u64, bool)>| {
+                    let Some(first) = jobs.iter().position(|j| j.1) else { return Ok(()) };
+                    let want = format!("task {first} failed");
+                    let report = {
+                        let jobs = jobs.clone();
+                        sim::run(&sim::Config::default(), move || join_all(spawn_all(failing_tasks(&jobs))))
+                    };
+                    let failed: Vec<usize> =
+                        jobs.iter().enumerate().filter(|j| j.1.1).map(|j| j.0).collect();
+                    match report.failure() {
+                        None => Err(Fail::new(format!(
+                            "join_all returned {:?} although task(s) {failed:?} panicked: a \
+                             panic in a task must reach the caller, raised again when join_all \
+                             reaches its handle (std::panic::resume_unwind(e.into_panic())), not \
+                             be dropped",
+                            report.value().expect("a run without failure has a value")
+                        ))),
+                        Some(Failure::Panic(p)) if p.message.starts_with("not yet implemented") => {
+                            Err(Fail::from_report(&report).expect("a failure"))
+                        }
+                        Some(Failure::Panic(p)) if p.message != want => Err(Fail::new(format!(
+                            "task(s) {failed:?} panicked, and join_all must raise the first one's \
+                             own panic again\n  expected: {want:?}\n    actual: {:?}\nunwrap(), \
+                             expect() or panic!() raise a new panic about the error; \
+                             std::panic::resume_unwind(e.into_panic()) raises the task's own \
+                             (and joining in handle order meets the first one first)",
+                            p.message
+                        ))),
+                        Some(Failure::Panic(_)) => Ok(()),
+                        Some(_) => Err(Fail::from_report(&report).expect("a failure")),
+                    }
+                },
+            )
+            .task(2)
+            .cases(24),
+        )
+        .property(
             Property::explore(
                 "ten_thousand_green_threads",
                 "spawn_all and join_all handle 10,000 tasks (green threads are cheap)",
@@ -305,6 +372,62 @@ fn main() {
                                  too short loses work, too long wastes time)"
                             )));
                         }
+                    }
+                    Ok(())
+                },
+            )
+            .task(3)
+            .cases(16),
+        )
+        .property(
+            Property::check(
+                "greet_all_starts_each_greeter_once_and_never_sleeps",
+                "greet_all runs each greeter exactly once, each on its own green thread, and \
+                 waits only by joining: no thread of it sleeps, not even for the longest delay",
+                vec(0u64..6, 0..6),
+                |delays: &Vec<u64>| {
+                    let delays: Vec<Duration> = delays.iter().map(|d| ms(d * 100)).collect();
+                    let site = greeter_sleep_site();
+                    let report = {
+                        let delays = delays.clone();
+                        sim::run(&sim::Config::default(), move || greet_all(&delays))
+                    };
+                    if let Some(fail) = Fail::from_report(&report) {
+                        return Err(fail);
+                    }
+                    let trace = report.trace();
+                    let (greeters, others): (Vec<_>, Vec<_>) = trace
+                        .events()
+                        .filter(|e| matches!(e.op, Op::Sleep(_)))
+                        .partition(|e| e.location.to_string() == site);
+                    if let Some(e) = others.first() {
+                        return Err(Fail::new(format!(
+                            "greet_all slept ({} at {}, green thread {}): it must wait by \
+                             joining the greeters, never by sleeping. Even a sleep for exactly \
+                             the longest delay is a guess about how long the work takes; a join \
+                             returns when the work is done, whatever it took",
+                            e.op, e.location, e.thread
+                        )));
+                    }
+                    if greeters.len() != delays.len() {
+                        return Err(Fail::new(format!(
+                            "greet_all ran the greeter {} times for {} delays {delays:?}: start \
+                             each greeter exactly once (greeter i with delays[i]), and collect \
+                             their greetings by joining those same threads",
+                            greeters.len(),
+                            delays.len()
+                        )));
+                    }
+                    let mut threads: Vec<u64> = greeters.iter().map(|e| e.thread.as_u64()).collect();
+                    threads.sort();
+                    threads.dedup();
+                    if threads.len() != delays.len() || threads.contains(&1) {
+                        return Err(Fail::new(format!(
+                            "the {} greeters ran on {} green thread(s) ({threads:?}; main is 1): \
+                             each greeter must run on its own thread, so they all sleep at once",
+                            delays.len(),
+                            threads.len()
+                        )));
                     }
                     Ok(())
                 },

@@ -67,7 +67,7 @@ fn main() {
                              sleeping {delays:?} ms)"
                         );
                         for h in handles {
-                            h.join().unwrap();
+                            joined(h, "a worker");
                         }
                     }
                 },
@@ -107,7 +107,7 @@ fn main() {
                         })
                         .collect();
                     for h in waiting.into_iter().chain(workers) {
-                        h.join().unwrap();
+                        joined(h, "a waiter or a worker");
                     }
                     let woke = woke.lock().unwrap().clone();
                     check_eq!(
@@ -215,6 +215,54 @@ fn main() {
         )
         .property(
             Property::explore(
+                "go_calls_done_when_f_ends",
+                "wg.go(f) calls done when f returns or panics, not before: while f runs, even \
+                 after its thread has started, a wait blocks",
+                vec((1u64..5, any::<bool>()), 1..5),
+                |jobs: &Vec<(u64, bool)>| {
+                    let wg = WaitGroup::new();
+                    let ended = Arc::new(AtomicUsize::new(0));
+                    let handles: Vec<_> = jobs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &(d, fails))| {
+                            let ended = ended.clone();
+                            wg.go(move || {
+                                time::sleep(ms(d * 100));
+                                ended.fetch_add(1, Ordering::SeqCst);
+                                if fails {
+                                    panic!("job {i} failed");
+                                }
+                            })
+                        })
+                        .collect();
+                    // Every thread has started by now, and every f is sleeping.
+                    time::sleep(ms(10));
+                    wg.wait();
+                    let n = jobs.len();
+                    let ended = ended.load(Ordering::SeqCst);
+                    check!(
+                        ended == n,
+                        "wait returned at {:?} with {} of {n} closures still running, though \
+                         every thread had started: done ran before f ended. The guard that \
+                         calls done must live in the new thread until f is over: `let _ = \
+                         guard;` drops it at once (`_` binds nothing), and a guard not moved \
+                         into the closure is dropped when go returns. Bind it to a name inside \
+                         the closure (`let _done = guard;`)",
+                        elapsed(),
+                        n - ended
+                    );
+                    for (h, &(_, fails)) in handles.into_iter().zip(jobs) {
+                        check_eq!(h.join().is_err(), fails, "only the failing jobs panic");
+                    }
+                },
+            )
+            .task(3)
+            .cases(16)
+            .schedules(16),
+        )
+        .property(
+            Property::explore(
                 "go_counts_before_it_spawns",
                 "wg.go(f) counts f before it returns and calls done when f returns or panics, \
                  so a wait right after the go calls returns when the last f ends",
@@ -242,8 +290,11 @@ fn main() {
                     let ended = ended.load(Ordering::SeqCst);
                     check!(
                         ended == n,
-                        "wait returned at {:?} with {} of {n} closures still running: go must \
-                         add(1) on the caller, before it spawns, or wait can see zero too early",
+                        "wait, called right after the go calls, returned at {:?} with {} of {n} \
+                         closures still running: the count was zero before they ended. go must \
+                         add(1) on the caller, before it spawns (added inside the new thread, \
+                         the count is still zero when go returns), and done must run when f \
+                         ends (see go_calls_done_when_f_ends)",
                         elapsed(),
                         n - ended
                     );
@@ -307,6 +358,53 @@ fn main() {
         )
         .property(
             Property::check(
+                "fetch_all_waits_with_the_wait_group",
+                "fetch_all counts the calls with the lesson's WaitGroup and waits with it: main \
+                 blocks in wait, not in joining the calls' threads and not in sleeping",
+                vec(1u64..4, 1..5),
+                |latencies: &Vec<u64>| {
+                    let services: Vec<Service> = latencies
+                        .iter()
+                        .zip(NAMES)
+                        .map(|(&l, name)| Service::new(name, ms(l * 100)))
+                        .collect();
+                    let report = sim::run(&sim::Config::default(), move || fetch_all(&services));
+                    if let Some(fail) = Fail::from_report(&report) {
+                        return Err(fail);
+                    }
+                    // Main's first wait: a park (the WaitGroup), a receive (one built on a
+                    // channel), or something else.
+                    let first = report.trace().events().find(|e| {
+                        e.thread.as_u64() == 1
+                            && matches!(
+                                e.op,
+                                Op::Park | Op::Recv | Op::Select | Op::Join(_) | Op::Sleep(_)
+                            )
+                    });
+                    match first {
+                        Some(e) if matches!(e.op, Op::Join(_) | Op::Sleep(_)) => {
+                            Err(Fail::new(format!(
+                                "fetch_all waited for the calls with `{}` (at {}) instead of your \
+                             WaitGroup: the calls are counted with wg.add or wg.go, and main \
+                             waits with wg.wait(), which parks it until the last done. (Joining \
+                             the handles works too, but this lesson is the WaitGroup, as in \
+                             Go, where a goroutine has no handle to join.)",
+                                e.op, e.location
+                            )))
+                        }
+                        Some(_) => Ok(()),
+                        None => Err(Fail::new(
+                            "fetch_all returned without ever waiting, though every call takes at \
+                             least 100 ms: it must block in wg.wait() until the last call is done",
+                        )),
+                    }
+                },
+            )
+            .task(4)
+            .cases(8),
+        )
+        .property(
+            Property::check(
                 "built_on_park_not_on_sync_wait_group",
                 "the WaitGroup and fetch_all are built on park/unpark (or channels): the trace of \
                  a run that uses them shows no gort::sync::WaitGroup",
@@ -328,7 +426,7 @@ fn main() {
                         let job = wg.go(|| time::sleep(ms(20)));
                         wg.wait();
                         for h in [worker, guarded, job] {
-                            h.join().unwrap();
+                            joined(h, "a worker");
                         }
                         let services =
                             [Service::new("users", ms(200)), Service::new("orders", ms(100))];

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use channels::{Tree, gather, generator, same_sequence, walk};
-use gort::diag::Op;
+use gort::diag::{ObjectKind, Op};
 use grade::prelude::*;
 
 /// Schedules tried per input by the `check` properties (each runs its own simulations).
@@ -73,6 +73,53 @@ fn main() {
             .task(1)
             .cases(20)
             .schedules(48),
+        )
+        .property(
+            Property::check(
+                "gather_sends_each_part_from_its_own_thread",
+                "gather starts one green thread per part, and the parts reach main over one \
+                 unbuffered channel: main sends nothing itself",
+                vec(0usize..4, 0..5),
+                |sizes: &Vec<usize>| {
+                    let parts: Vec<Vec<usize>> = sizes.iter().map(|&n| (0..n).collect()).collect();
+                    let n = parts.len();
+                    let report = sim::run(&sim::Config::default(), move || gather(parts));
+                    if let Some(fail) = Fail::from_report(&report) {
+                        return Err(fail);
+                    }
+                    let trace = report.trace();
+                    let spawned = trace.events().filter(|e| matches!(e.op, Op::Spawn(_))).count();
+                    if spawned != n {
+                        return Err(Fail::new(format!(
+                            "gather of {n} parts {sizes:?} started {spawned} green thread(s): start \
+                             one per part, each sending its own part's values, so the parts are \
+                             sent at the same time and interleave on the channel"
+                        )));
+                    }
+                    if let Some(e) = trace.events().find(|e| e.op == Op::Send && e.thread.as_u64() == 1) {
+                        return Err(Fail::new(format!(
+                            "main sent a value itself (at {}): in gather, the parts' threads send \
+                             and main only receives, ranging until the channel closes",
+                            e.location
+                        )));
+                    }
+                    for o in trace.objects() {
+                        if let ObjectKind::Channel { capacity } = o.kind() {
+                            if capacity != 0 {
+                                return Err(Fail::new(format!(
+                                    "gather made a channel of capacity {capacity} (at {}): use one \
+                                     unbuffered channel (chan::unbuffered()), so each send waits \
+                                     until main takes the value",
+                                    o.created()
+                                )));
+                            }
+                        }
+                    }
+                    Ok(())
+                },
+            )
+            .task(1)
+            .cases(12),
         )
         .property(
             Property::explore(

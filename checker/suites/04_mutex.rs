@@ -3,6 +3,7 @@
 //! that cannot deadlock.
 use std::sync::Arc;
 
+use gort::diag::Op;
 use gort::sched::JoinHandle;
 use gort::sim::Config;
 use grade::prelude::*;
@@ -21,20 +22,21 @@ fn racy_under(seed: u64, threads: usize, iters: usize) -> u64 {
     *report.value().expect("racy_count runs to the end")
 }
 
-/// Joins a thread of the property; if it panicked, says so in the verdict.
+/// Joins a thread of the property; a panic in it is the verdict, with what an overflow means
+/// here.
+#[track_caller]
 fn joined<T>(h: JoinHandle<T>, what: &str) -> T {
-    h.join().unwrap_or_else(|e| {
-        if e.message().starts_with("not yet implemented") {
-            std::panic::resume_unwind(e.into_panic());
-        }
-        let overdrawn = if e.message().contains("subtract with overflow") {
-            " (a balance went below zero: two transfers both saw enough money and both took it. Check the balance and move the money under the same locks)"
+    joined_with(h, what, |e| {
+        if e.message().contains("subtract with overflow") {
+            " (a balance went below zero: two transfers both saw enough money and both took it. Check the balance and move the money under the same locks)".to_string()
         } else {
-            ""
-        };
-        panic!("{what} panicked{overdrawn}: {e}")
+            String::new()
+        }
     })
 }
+
+/// The opening balance of the two accounts of `money_is_never_in_flight`.
+const OPENING: u64 = 100;
 
 /// Transfers between three accounts opened with 100 each: every thread runs its list of
 /// `(from, to, amount)` and records which ones went through.
@@ -213,6 +215,161 @@ fn main() {
             .cases(24)
             .schedules(32)
             .task(4),
+        )
+        .property(
+            Property::explore(
+                "transfer_moves_exactly_when_covered",
+                "a transfer goes through exactly when the balance covers the amount (a balance \
+                 that equals it included), and a transfer to the account itself returns true \
+                 and moves nothing, whatever the amount",
+                (1u64..100, 0usize..4, 1u64..200),
+                |&(balance, pick, extra): &(u64, usize, u64)| {
+                    // Around the edge: exactly the balance, one more, one less (at least 1), or
+                    // about half of it.
+                    let amount = [balance, balance + 1, (balance - 1).max(1), balance / 2 + 1][pick];
+                    let a = Account::new(1, balance);
+                    let b = Account::new(2, 50);
+                    let ok = transfer(&a, &b, amount);
+                    check_eq!(
+                        ok,
+                        balance >= amount,
+                        "transfer of {amount} from an account holding {balance}: it goes through \
+                         when the balance covers the amount, an amount equal to the balance \
+                         included (the balance then reaches 0)"
+                    );
+                    let want = if ok { (balance - amount, 50 + amount) } else { (balance, 50) };
+                    check_eq!(
+                        (a.balance(), b.balance()),
+                        want,
+                        "balances (from, to) after transfer({amount}) returned {ok}, from {balance} \
+                         and 50: a transfer that returns true moves exactly the amount, one that \
+                         returns false moves nothing"
+                    );
+                    let held = a.balance();
+                    let big = held + extra;
+                    check!(
+                        transfer(&a, &a, big),
+                        "a transfer of {big} from an account holding {held} to itself must \
+                         return true: it moves nothing, so it needs no money. Test for the same \
+                         account before the balance"
+                    );
+                    check_eq!(a.balance(), held, "a transfer to the account itself moves nothing");
+                },
+            )
+            .cases(32)
+            .schedules(2)
+            .task(4),
+        )
+        .property(
+            Property::explore(
+                "money_is_never_in_flight",
+                "while transfers run, money is always in exactly one account: an auditor never \
+                 sees it in neither (debited, not yet credited) nor in both",
+                (vec(1u64..60, 1..4), 1usize..3),
+                |(amounts, rounds): &(Vec<u64>, usize)| {
+                    let a = Arc::new(Account::new(1, OPENING));
+                    let b = Arc::new(Account::new(2, OPENING));
+                    // Two auditors read one account after the other, in opposite orders. Money
+                    // only moves from a to b, so a correct transfer between a reader's two reads
+                    // can only make it count some money twice if it reads a first, or miss some
+                    // if it reads b first; the opposite means it was in flight.
+                    let auditor = |source_first: bool| {
+                        let (a, b, rounds) = (a.clone(), b.clone(), *rounds);
+                        go(move || {
+                            (0..rounds)
+                                .map(|_| {
+                                    if source_first {
+                                        let x = a.balance();
+                                        x + b.balance()
+                                    } else {
+                                        let y = b.balance();
+                                        y + a.balance()
+                                    }
+                                })
+                                .collect::<Vec<u64>>()
+                        })
+                    };
+                    let (low, high) = (auditor(true), auditor(false));
+                    for &x in amounts {
+                        transfer(&a, &b, x);
+                    }
+                    let total = 2 * OPENING;
+                    let low = joined(low, "the auditor reading a, then b");
+                    let high = joined(high, "the auditor reading b, then a");
+                    if let Some(sum) = low.iter().find(|&&s| s < total) {
+                        check!(
+                            false,
+                            "an auditor read account 1, then account 2, while transfers moved \
+                             money from 1 to 2, and found {sum} in the two, less than the {total} \
+                             there is: some money was in neither account, taken from one and not \
+                             yet given to the other. Hold both locks from the balance check to \
+                             the credit, so nobody can see a transfer half done"
+                        );
+                    }
+                    if let Some(sum) = high.iter().find(|&&s| s > total) {
+                        check!(
+                            false,
+                            "an auditor read account 2, then account 1, while transfers moved \
+                             money from 1 to 2, and found {sum} in the two, more than the \
+                             {total} there is: some money was in both accounts at once, given \
+                             before it was taken. Hold both locks from the balance check to the \
+                             last update, so nobody can see a transfer half done"
+                        );
+                    }
+                    check_eq!(a.balance() + b.balance(), total, "transfers move money, never make or lose any");
+                },
+            )
+            .cases(16)
+            .schedules(48)
+            .task(4),
+        )
+        .property(
+            Property::check(
+                "locked_count_yields_inside_the_lock",
+                "locked_count keeps racy_count's yield between the read and the write, inside \
+                 the critical section: every yield happens while the thread holds the lock",
+                (1usize..4, 1usize..4),
+                |&(threads, iters): &(usize, usize)| {
+                    let report = sim::run(&Config::default(), move || locked_count(threads, iters));
+                    if let Some(fail) = Fail::from_report(&report) {
+                        return Err(fail);
+                    }
+                    let mut holding = std::collections::HashMap::new();
+                    let (mut inside, mut outside) = (0, Vec::new());
+                    for e in report.trace().events() {
+                        match e.op {
+                            Op::Lock => {
+                                holding.insert(e.thread, true);
+                            }
+                            Op::Unlock => {
+                                holding.insert(e.thread, false);
+                            }
+                            Op::Yield if holding.get(&e.thread) == Some(&true) => inside += 1,
+                            Op::Yield => outside.push(e.location),
+                            _ => {}
+                        }
+                    }
+                    if let Some(at) = outside.first() {
+                        return Err(Fail::new(format!(
+                            "locked_count yielded outside the critical section (at {at}): keep \
+                             racy_count's read, yield_now and write together under one guard. \
+                             The yield is where another thread gets to run; inside the lock it \
+                             shows the lock protecting the update, outside it only luck does"
+                        )));
+                    }
+                    let want = threads * iters;
+                    if inside != want {
+                        return Err(Fail::new(format!(
+                            "locked_count({threads}, {iters}) yielded {inside} times inside the \
+                             lock, not {want}: keep racy_count's yield_now between each read and \
+                             its write, one per increment"
+                        )));
+                    }
+                    Ok(())
+                },
+            )
+            .cases(8)
+            .task(2),
         )
         .main();
 }

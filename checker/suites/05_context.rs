@@ -20,16 +20,6 @@ fn elapsed() -> Duration {
     time::now().elapsed_since_start()
 }
 
-/// Joins a thread of the property, passing a `todo!()` through so it reads as unfinished.
-fn joined<T>(h: JoinHandle<T>, what: &str) -> T {
-    h.join().unwrap_or_else(|e| {
-        if e.message().starts_with("not yet implemented") {
-            std::panic::resume_unwind(e.into_panic());
-        }
-        panic!("{what} panicked: {e}")
-    })
-}
-
 /// Starts a thread that cancels `cancel` after `after`.
 fn cancel_after(cancel: context::CancelHandle, after: Duration) -> JoinHandle<()> {
     go(move || {
@@ -260,11 +250,23 @@ fn main() {
                 (latency(), 1u64..40),
                 |&(lat, timeout): &(Option<u64>, u64)| {
                     let timeout = timeout * 10;
-                    let requests = RequestCounter::new();
+                    let requests = Arc::new(RequestCounter::new());
                     let (ctx, _cancel) = context::with_timeout(&Context::background(), ms(timeout));
                     let service = Service { name: "orders", latency: lat.map(ms) };
-                    let got = call_service(&ctx, service, &requests);
-                    let took = elapsed();
+                    let call = {
+                        let (ctx, requests) = (ctx.clone(), requests.clone());
+                        go(move || (call_service(&ctx, service, &requests), elapsed()))
+                    };
+                    time::sleep(ms(5));
+                    let counted = requests.total();
+                    let (got, took) = joined(call, "the call");
+                    check_eq!(
+                        counted,
+                        1,
+                        "5 ms into a call to a service with latency {lat:?} ms ({timeout} ms \
+                         timeout), the request must be counted already: call_service counts it \
+                         first, then waits (a request that gets no answer was still sent)"
+                    );
                     let (at, want) = expected_call("orders", lat, timeout, u64::MAX);
                     check_eq!(
                         got,

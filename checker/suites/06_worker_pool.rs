@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gort::chan;
+use gort::diag::Failure;
 use gort::time::{now, sleep, work};
 use grade::prelude::*;
 use worker_pool::{worker, worker_pool};
@@ -255,5 +256,45 @@ fn main() {
             .cases(20)
             .schedules(16),
         )
+        .property(
+            Property::check(
+                "no_workers_panics",
+                "worker_pool with 0 workers panics (nobody could ever run a job), whatever the \
+                 jobs, instead of waiting forever or returning",
+                Just(3usize),
+                |&most: &usize| {
+                    // Every job count up to `most`, none included: one panics by accident.
+                    for n in 0..=most {
+                        if let Err(fail) = zero_workers(n) {
+                            return Err(fail);
+                        }
+                    }
+                    Ok(())
+                },
+            )
+            .task(2)
+            .cases(1),
+        )
         .main();
+}
+
+/// `worker_pool` with `n` jobs and no worker: it must panic on main.
+fn zero_workers(n: usize) -> Result<(), Fail> {
+    let report =
+        sim::run(&sim::Config::default(), move || worker_pool(vec![1u32; n], 0, |x: u32| x + 1));
+    match report.failure() {
+        Some(Failure::Panic(p)) if p.message.starts_with("not yet implemented") => {
+            Err(Fail::from_report(&report).expect("a failure"))
+        }
+        Some(Failure::Panic(p)) if p.thread.id().as_u64() == 1 => Ok(()),
+        None => Err(Fail::new(format!(
+            "worker_pool({n} jobs, 0 workers) returned {:?}: with no worker no job can ever run, \
+             so it must panic, as its doc says (check `workers > 0` before starting anything)",
+            report.value().expect("a run without failure has a value")
+        ))),
+        Some(_) => Err(Fail::new(format!(
+            "worker_pool({n} jobs, 0 workers) must panic in the caller, at once (check `workers > \
+             0` before starting anything), but the run ended with: {report}"
+        ))),
+    }
 }

@@ -28,6 +28,7 @@ impl Suite {
     /// Runs as the suite binary's `main`: see the crate docs for the command line. Exits the
     /// process with 0 when the properties run pass, 1 when one fails, 2 on a usage error.
     pub fn main(self) {
+        crate::unwind::set_lesson(&self.lesson);
         main(self)
     }
 }

@@ -71,11 +71,7 @@ impl Fail {
             Failure::Panic(p) => format!("{p}\n"),
             _ => shown.join("\n"),
         };
-        // The runtime names locations as rustc saw them (`exercises/x/../../checker/...`).
-        let threads: String = threads
-            .split_inclusive([' ', '\n'])
-            .map(|w| if w.contains("/../") { tidy_path(w) } else { w.to_string() })
-            .collect();
+        let threads = tidy_words(&threads);
         let timeline = if report.trace().is_empty() {
             String::new()
         } else {
@@ -116,6 +112,15 @@ impl Fail {
                 v.timeline.clear();
                 v.replay_check = None;
                 self.schedule = None;
+            } else if let Some(j) = in_suite.then(|| crate::join::take(&v.message)).flatten() {
+                // A thread the property joined with `joined` panicked: the panic is the
+                // cause, at its line in the code under test, not a failed demand.
+                v.location = j.location;
+                v.threads = tidy_words(&j.thread);
+                v.hint = "A green thread panicked in the code under test, at the line shown: \
+                          that panic is the failure, not a wrong result. Its message says what \
+                          went wrong; the replay command below runs the same schedule again."
+                    .into();
             } else if in_suite {
                 v.kind = Some(Kind::Assertion);
                 v.threads.clear(); // it would repeat the message as "main panicked at ..."
@@ -159,6 +164,14 @@ fn stub_at(location: &str) -> Option<String> {
         }
     }
     Some(message)
+}
+
+/// The runtime names locations as rustc saw them (`exercises/x/../../checker/...`): tidies
+/// every such word of `text`.
+fn tidy_words(text: &str) -> String {
+    text.split_inclusive([' ', '\n'])
+        .map(|w| if w.contains("/../") { tidy_path(w) } else { w.to_string() })
+        .collect()
 }
 
 impl fmt::Display for Fail {

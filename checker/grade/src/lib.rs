@@ -39,14 +39,17 @@
 mod check;
 mod cli;
 mod fail;
+mod join;
 mod panics;
 mod property;
 pub mod token;
+mod unwind;
 
 /// The grading protocol (outcomes, verdicts, property info), shared with the checker.
 pub use grade_wire as wire;
 
 pub use fail::Fail;
+pub use join::{joined, joined_with};
 pub use property::{Property, Suite};
 
 /// Re-exported so suites need no dependency of their own.
@@ -57,7 +60,7 @@ pub use proptest;
 /// What a suite file needs: [`Suite`], [`Property`], [`Fail`], the check macros, gort, and
 /// proptest's strategies.
 pub mod prelude {
-    pub use crate::{Fail, Property, Suite, check, check_eq};
+    pub use crate::{Fail, Property, Suite, check, check_eq, joined, joined_with};
     pub use gort::{go, sim};
     pub use proptest::collection::vec;
     pub use proptest::prelude::{Just, Strategy, any, prop_oneof};

@@ -195,6 +195,8 @@ where
 {
     /// One input: every schedule (explore) or the check. `Ok` carries the schedules run.
     fn attempt(&self, s: &Settings, input: &I) -> Result<u64, Fail> {
+        let json = serde_json::to_string(input).expect("inputs serialize to JSON");
+        crate::unwind::attempting(&s.name, format!("{input:?}"), json);
         match &self.mode {
             Mode::Explore(body) => {
                 match sim::explore(&s.config, s.schedules, program(&**body, input)) {
@@ -282,6 +284,7 @@ where
         };
         let result = match (&self.mode, &token.schedule) {
             (Mode::Explore(body), Some(schedule)) => {
+                crate::unwind::attempting(&s.name, format!("{input:?}"), token.input.clone());
                 match sim::replay(&s.config, schedule, program(&**body, &input)) {
                     Ok(report) => match Fail::with_timeline(&report, usize::MAX) {
                         Some(fail) => Err(fail),

@@ -51,7 +51,8 @@ pub fn spawn_all<T: Send + 'static>(tasks: Vec<Task<T>>) -> Vec<JoinHandle<T>> {
 ///
 /// Blocks until the last thread has finished: with `spawn_all`, n tasks of costs
 /// c1..cn (sleeps) take max(ci) of virtual time, not the sum. If a task panicked, the same
-/// panic is raised again in the caller (after the earlier handles are joined). Reach for
+/// panic (its own payload, not a new panic about it) is raised again in the caller, when its
+/// handle is reached: the first panicking task in handle order wins. Reach for
 /// [`JoinHandle::join`]; [`PanicError::into_panic`](gort::sched::PanicError::into_panic) and
 /// [`std::panic::resume_unwind`] re-raise a panic.
 ///
@@ -139,8 +140,9 @@ pub fn greet_by_sleeping(delays: &[Duration], guess: Duration) -> Vec<String> {
 /// gets `delays[i]`), all at once, and returns every greeting in spawn order.
 ///
 /// Returns exactly when the slowest greeter has finished, at max(delays) of virtual time
-/// after it was called (zero for no delays): it waits by joining, never by sleeping, so it
-/// depends on no duration and leaves no thread behind. Use [`spawn_all`] and [`join_all`].
+/// after it was called (zero for no delays): it waits by joining, never by sleeping (not
+/// even for exactly the longest delay), so it depends on no duration and leaves no thread
+/// behind. Each greeter runs once. Use [`spawn_all`] and [`join_all`].
 ///
 /// # Examples
 ///

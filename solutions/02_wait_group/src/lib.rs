@@ -260,7 +260,8 @@ impl Service {
 ///
 /// Returns at exactly max(latency) of virtual time after it was called (zero for no
 /// services): three 200 ms services take 200 ms, not 600. Count the calls with your
-/// [`WaitGroup`] (not `gort::sync::WaitGroup`), and wait with it.
+/// [`WaitGroup`] (not `gort::sync::WaitGroup`), and wait with it (not by joining the
+/// threads' handles).
 ///
 /// # Examples
 ///
