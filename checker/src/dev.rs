@@ -99,7 +99,10 @@ impl Findings {
 }
 
 /// `dev check`: everything a lesson needs, for every lesson.
-pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
+///
+/// With `sample`, only the first mutant of each lesson is graded (the per-commit test); the
+/// full check grades them all.
+pub(crate) fn check(s: &Session, sample: bool) -> Result<ExitCode, String> {
     let (root, course, jobs) = (&s.root, &s.course, s.jobs);
     println!("{} registry: {} lessons", green("✓"), course.lessons.len());
     let mut f = Findings::default();
@@ -125,12 +128,15 @@ pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
     report_step("static checks (crates, API, suites, hints, links)", &f.problems, 0);
     let before = f.problems.len();
 
-    // Every stub fails, every solution passes: one build for all of them.
+    // Every stub (as committed, whatever the learner did to the working copy) fails, every
+    // solution passes: one build for all of them.
+    let mut stubs = scratch::Workspace::new(root, "stubs").map_err(|e| e.to_string())?;
     let mut requests = Vec::new();
     for l in &course.lessons {
-        requests.push(Request::exercise(root, l));
+        requests.push(scratch::stub_request(root, l, &mut stubs)?);
         requests.push(Request::solution(root, l));
     }
+    stubs.finish()?;
     let grades = grading::grade_all(root, &requests, false, jobs);
     for pair in grades.chunks(2) {
         stub_fails(&pair[0], &mut f);
@@ -166,9 +172,10 @@ pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
     let before = f.problems.len();
 
     let (caught, total) =
-        mutants::check_all(root, course, jobs, &mut |lesson, what| f.fail(lesson, what))?;
+        mutants::check_all(root, course, jobs, sample, &mut |lesson, what| f.fail(lesson, what))?;
+    let of = if sample { "a sample (one a lesson; `dev check` grades all)" } else { "all" };
     report_step(
-        &format!("mutants: {caught} of {total} rejected by the property they target"),
+        &format!("mutants, {of}: {caught} of {total} rejected by the property they target"),
         &f.problems,
         before,
     );
