@@ -1,0 +1,28 @@
+//! The checker's command line as a shell user meets it: pipes, progress files, help texts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// `checker list | head -0`: the reader is gone before the first line; the checker ends
+/// quietly (no panic message) with the status of a process killed by SIGPIPE.
+#[test]
+fn a_closed_pipe_ends_the_checker_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .current_dir(root())
+        .arg("list")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the checker");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for the checker");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
