@@ -36,7 +36,8 @@ enum Command {
         /// Grade every lesson
         #[arg(long, conflicts_with = "lesson")]
         all: bool,
-        /// Print the results in the Exercism test-runner format (v3)
+        /// Print the results in the Exercism test-runner format (v3): one JSON document for
+        /// one lesson; with --all, a JSON array holding one document per lesson, in course order
         #[arg(long)]
         json: bool,
     },

@@ -26,3 +26,16 @@ fn a_closed_pipe_ends_the_checker_quietly() {
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+/// `check --help` says what `--all --json` prints: an array of v3 documents.
+#[test]
+fn check_help_says_all_json_is_an_array_of_documents() {
+    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["check", "--help"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the checker");
+    let help =
+        String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("a JSON array holding one document per lesson"), "{help}");
+}
