@@ -226,3 +226,41 @@ pub(crate) fn stub_request(
 pub(crate) fn stub_tag(lesson: &Lesson) -> String {
     format!("stub_{}", lesson.name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Course;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    /// A learner's solved working copy is never judged as the stub: the committed text is.
+    #[test]
+    fn the_stub_is_read_from_head_not_the_working_copy() {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+        let lesson = Course::load(&repo).unwrap().lessons[0].clone();
+        let root = std::env::temp_dir().join(format!("checker-stub-{}", std::process::id()));
+        let lib = root.join(lesson.exercise()).join("src/lib.rs");
+        std::fs::create_dir_all(lib.parent().unwrap()).unwrap();
+        std::fs::write(&lib, "// stub\n").unwrap();
+        // Outside git, the working files are the stubs.
+        assert_eq!(committed_stub(&root, &lesson), None);
+        git(&root, &["init", "-q"]);
+        git(&root, &["add", "."]);
+        git(&root, &["commit", "-qm", "stub"]);
+        assert_eq!(committed_stub(&root, &lesson), None, "unchanged: the crate itself is graded");
+        std::fs::write(&lib, "// solved\n").unwrap();
+        assert_eq!(committed_stub(&root, &lesson).as_deref(), Some("// stub\n"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
