@@ -196,15 +196,14 @@ fn run_showing_progress(mut cmd: Command) -> std::io::Result<std::process::Outpu
     }
     for line in std::io::BufReader::new(child.stdout.take().expect("piped stdout")).split(b'\n') {
         let line = line?;
-        if show {
-            if let Ok(l) = serde_json::from_slice::<Line>(&line) {
-                if l.reason == "compiler-artifact" {
-                    built += 1;
-                    let name = l.target.as_ref().map(|t| t.name.as_str());
-                    eprint!("{}", build_status(name, built));
-                    let _ = std::io::stderr().flush();
-                }
-            }
+        if show
+            && let Ok(l) = serde_json::from_slice::<Line>(&line)
+            && l.reason == "compiler-artifact"
+        {
+            built += 1;
+            let name = l.target.as_ref().map(|t| t.name.as_str());
+            eprint!("{}", build_status(name, built));
+            let _ = std::io::stderr().flush();
         }
         stdout.extend_from_slice(&line);
         stdout.push(b'\n');
