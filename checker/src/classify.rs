@@ -67,7 +67,7 @@ pub(crate) fn outcome(name: &str, p: &Process<'_>, limit: Duration) -> Outcome {
             Kind::OutputLimit,
             format!(
                 "the code printed more than {} MiB ({total_mib:.1} MiB before it was stopped), so the checker stopped it.\n\
-                 Printing inside a loop that runs many times (or forever)? The first lines are under `output`.",
+                 Printing inside a loop that runs many times (or forever)? The first lines are below, under \"your code printed\".",
                 child::FLOOD / (1024 * 1024)
             ),
         ));

@@ -40,7 +40,8 @@ enum Command {
         /// Grade every lesson
         #[arg(long, conflicts_with = "lesson")]
         all: bool,
-        /// Print the results in the Exercism test-runner format (v3)
+        /// Print the results in the Exercism test-runner format (v3): one JSON document for
+        /// one lesson; with --all, a JSON array holding one document per lesson, in course order
         #[arg(long)]
         json: bool,
     },
@@ -83,8 +84,13 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum Dev {
     /// Prove the course sound: every stub fails, every solution passes, every mutant is
-    /// caught, suites are single-sourced, generated files are fresh
-    Check,
+    /// caught, suites are single-sourced, generated files are fresh. Stubs are judged as
+    /// committed (git `HEAD`), never a learner's working copy
+    Check {
+        /// Grade only the first mutant of each lesson (what `cargo test` runs; CI runs both)
+        #[arg(long)]
+        sample: bool,
+    },
     /// Rewrite what is derived from the registry and the suites: workspace members, the
     /// book's table of contents and headings, the README's layout, each "Done means"
     Sync,
@@ -132,7 +138,7 @@ impl Cli {
             Command::Replay { lesson, token } => commands::replay(&s, &lesson, &token),
             Command::Reset { lesson, yes } => commands::reset(&mut s, &lesson, yes),
             Command::Solution { lesson } => commands::solution(&s, &lesson),
-            Command::Dev(Dev::Check) => dev::check(&s),
+            Command::Dev(Dev::Check { sample }) => dev::check(&s, sample),
             Command::Dev(Dev::New { name }) => scaffold::new_lesson(&s, &name),
             Command::Dev(Dev::Sums) => dev::sums(&s),
             Command::Dev(Dev::Sync) => dev::sync(&s),

@@ -125,8 +125,8 @@ fn cargo(root: &Path, color: bool) -> Command {
 }
 
 /// Runs cargo and sorts its messages by crate.
-fn collect(mut cmd: Command, crates: &[Crate], chosen: &[usize], results: &mut [Option<Built>]) {
-    let output = match cmd.output() {
+fn collect(cmd: Command, crates: &[Crate], chosen: &[usize], results: &mut [Option<Built>]) {
+    let output = match run_showing_progress(cmd) {
         Ok(output) => output,
         Err(e) => {
             for &i in chosen {
@@ -174,5 +174,69 @@ fn collect(mut cmd: Command, crates: &[Crate], chosen: &[usize], results: &mut [
                 Built::Failed(text)
             }
         });
+    }
+}
+
+/// Runs cargo, and while it builds shows on a terminal's stderr what was just built and that
+/// only the first build is slow (a fresh clone sits ~30 s compiling the course's crates).
+fn run_showing_progress(mut cmd: Command) -> std::io::Result<std::process::Output> {
+    use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
+    let show = std::io::stderr().is_terminal();
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let mut err = child.stderr.take().expect("piped stderr");
+    let stderr = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = err.read_to_end(&mut bytes);
+        bytes
+    });
+    let mut stdout = Vec::new();
+    let mut built = 0;
+    if show {
+        eprint!("{}", build_status(None, 0));
+    }
+    for line in std::io::BufReader::new(child.stdout.take().expect("piped stdout")).split(b'\n') {
+        let line = line?;
+        if show
+            && let Ok(l) = serde_json::from_slice::<Line>(&line)
+            && l.reason == "compiler-artifact"
+        {
+            built += 1;
+            let name = l.target.as_ref().map(|t| t.name.as_str());
+            eprint!("{}", build_status(name, built));
+            let _ = std::io::stderr().flush();
+        }
+        stdout.extend_from_slice(&line);
+        stdout.push(b'\n');
+    }
+    if show {
+        eprint!("\r\x1b[K");
+    }
+    let status = child.wait()?;
+    let stderr = stderr.join().unwrap_or_default();
+    Ok(std::process::Output { status, stdout, stderr })
+}
+
+/// The one-line build status (redrawn in place): what was built last, how many so far.
+fn build_status(last: Option<&str>, built: usize) -> String {
+    let what = match last {
+        None => "building the tests (slow only the first time) ...".to_string(),
+        Some(name) => format!(
+            "building the tests (slow only the first time): {built} crates built, last `{name}` ..."
+        ),
+    };
+    format!("\r\x1b[K{}", crate::term::dim(&what))
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::build_status;
+
+    #[test]
+    fn the_build_status_says_what_is_built_and_that_it_is_slow_only_once() {
+        let first = build_status(None, 0);
+        assert!(first.starts_with("\r\x1b[K"), "redrawn in place: {first:?}");
+        assert!(first.contains("slow only the first time"), "{first}");
+        let later = build_status(Some("gort"), 3);
+        assert!(later.contains("3 crates built, last `gort`"), "{later}");
     }
 }

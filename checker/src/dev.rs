@@ -99,7 +99,10 @@ impl Findings {
 }
 
 /// `dev check`: everything a lesson needs, for every lesson.
-pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
+///
+/// With `sample`, only the first mutant of each lesson is graded (the per-commit test); the
+/// full check grades them all.
+pub(crate) fn check(s: &Session, sample: bool) -> Result<ExitCode, String> {
     let (root, course, jobs) = (&s.root, &s.course, s.jobs);
     println!("{} registry: {} lessons", green("✓"), course.lessons.len());
     let mut f = Findings::default();
@@ -125,15 +128,18 @@ pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
     report_step("static checks (crates, API, suites, hints, links)", &f.problems, 0);
     let before = f.problems.len();
 
-    // Every stub fails, every solution passes: one build for all of them.
+    // Every stub (as committed, whatever the learner did to the working copy) fails, every
+    // solution passes: one build for all of them.
+    let mut stubs = scratch::Workspace::new(root, "stubs").map_err(|e| e.to_string())?;
     let mut requests = Vec::new();
     for l in &course.lessons {
-        requests.push(Request::exercise(root, l));
+        requests.push(scratch::stub_request(root, l, &mut stubs)?);
         requests.push(Request::solution(root, l));
     }
+    stubs.finish()?;
     let grades = grading::grade_all(root, &requests, false, jobs);
     for pair in grades.chunks(2) {
-        stub_fails(&pair[0], &mut f);
+        stub_fails(root, &pair[0], &mut f);
         solution_passes(root, &pair[1], &mut f);
     }
     let properties = grades
@@ -166,9 +172,10 @@ pub(crate) fn check(s: &Session) -> Result<ExitCode, String> {
     let before = f.problems.len();
 
     let (caught, total) =
-        mutants::check_all(root, course, jobs, &mut |lesson, what| f.fail(lesson, what))?;
+        mutants::check_all(root, course, jobs, sample, &mut |lesson, what| f.fail(lesson, what))?;
+    let of = if sample { "a sample (one a lesson; `dev check` grades all)" } else { "all" };
     report_step(
-        &format!("mutants: {caught} of {total} rejected by the property they target"),
+        &format!("mutants, {of}: {caught} of {total} rejected by the property they target"),
         &f.problems,
         before,
     );
@@ -194,21 +201,30 @@ fn report_step(what: &str, problems: &[String], before: usize) {
     println!("{mark} {what}");
 }
 
-fn stub_fails(g: &LessonResult, f: &mut Findings) {
+fn stub_fails(root: &Path, g: &LessonResult, f: &mut Findings) {
     let name = &g.lesson.name;
+    // The stub's crate: the exercise, or the scratch copy of its committed text.
+    let homes = [
+        g.lesson.exercise().display().to_string(),
+        g.dir.strip_prefix(root).unwrap_or(&g.dir).display().to_string(),
+        g.dir.display().to_string(),
+        // A scratch crate's locations are relative to its scratch workspace.
+        g.dir.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+    ];
     match &g.state {
         State::Failed => {
             for p in g.properties.iter().filter(|p| !p.passed()) {
                 let Some(v) = &p.outcome.verdict else { continue };
                 let at_task = v.kind == Some(Kind::Unfinished)
                     && v.location.as_deref().is_some_and(|at| {
-                        at.starts_with(&g.lesson.exercise().display().to_string())
+                        homes.iter().any(|home| at.starts_with(&format!("{home}/")))
                     });
                 if !at_task {
                     f.fail(name, format!(
-                        "on the stub, property `{}` fails with `{}` instead of pointing at a todo!() in {}",
+                        "on the stub, property `{}` fails with `{}` (at {}) instead of pointing at a todo!() in {}",
                         p.info.name,
                         v.summary,
+                        v.location.as_deref().unwrap_or("no location"),
                         g.lesson.exercise().display()
                     ));
                 }
@@ -289,7 +305,9 @@ fn static_checks(root: &Path, l: &Lesson, members: &BTreeSet<PathBuf>, f: &mut F
             ),
         );
     }
-    let stub = std::fs::read_to_string(ex.join("src/lib.rs")).unwrap_or_default();
+    // The stub as committed: a learner's solved working copy is not the course's stub.
+    let stub = scratch::committed_stub(root, l)
+        .unwrap_or_else(|| std::fs::read_to_string(ex.join("src/lib.rs")).unwrap_or_default());
     if !stub.contains("todo!(") {
         f.fail(n, "the stub has no todo!(): what is the learner to write?");
     }

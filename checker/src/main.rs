@@ -29,6 +29,7 @@ mod watch;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = <cli::Cli as clap::Parser>::parse();
     match cli.run() {
         Ok(code) => code,
@@ -37,4 +38,27 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Exit status of a Unix tool killed by SIGPIPE (128 + 13), which shells report for `head`'s
+/// writers.
+const BROKEN_PIPE_EXIT: i32 = 141;
+
+/// Makes a closed stdout (`checker list | head`) end the process quietly, as Unix tools do,
+/// instead of panicking with "failed printing to stdout: Broken pipe". Every other panic is
+/// reported as before.
+fn quiet_on_broken_pipe() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(BROKEN_PIPE_EXIT);
+        }
+        previous(info);
+    }));
 }

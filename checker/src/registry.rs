@@ -230,6 +230,29 @@ pub(crate) fn find_root() -> Result<PathBuf, String> {
 
 #[cfg(test)]
 mod tests {
+    /// The code a hint spells out compiles: the snippets of lesson 01's last hint and lesson
+    /// 06's second are, whitespace aside, in the solutions (built and graded by `cargo test`).
+    #[test]
+    fn hint_code_is_the_solutions_code() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+        let course = Course::load(&root).unwrap();
+        let squash = |s: &str| s.split_whitespace().collect::<String>();
+        for (lesson, hint, snippet) in [
+            (
+                "01_spawn",
+                2,
+                "let tasks: Vec<Task<String>> = delays.iter().enumerate().map(|(id, &delay)| -> Task<String> { Box::new(move || greeter(id, delay)) }).collect();",
+            ),
+            ("06_worker_pool", 1, "worker(jobs, results, &*f)"),
+        ] {
+            let l = course.lesson(lesson).unwrap();
+            assert!(l.hints[hint].contains(&format!("`{snippet}`")), "{lesson} hint {hint}");
+            let solution =
+                std::fs::read_to_string(root.join(l.solution()).join("src/lib.rs")).unwrap();
+            assert!(squash(&solution).contains(&squash(snippet)), "{lesson}: {snippet}");
+        }
+    }
+
     use super::*;
 
     fn entry(extra: &str) -> String {

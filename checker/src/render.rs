@@ -22,8 +22,46 @@ pub(crate) fn path_link(root: &Path, path: &Path) -> String {
 
 /// `file:line:col` made clickable (the link points at the file).
 fn location_link(root: &Path, at: &str) -> String {
-    let file = at.split(':').next().unwrap_or(at);
-    link(&root.join(file), at)
+    let at = tidy_paths(at);
+    let file = at.split(':').next().unwrap_or(&at);
+    link(&root.join(file), &at)
+}
+
+/// Every path in `text` with its `dir/..` pairs folded away lexically:
+/// `exercises/01_spawn/../../checker/suites/01_spawn.rs:3` reads `checker/suites/01_spawn.rs:3`.
+pub(crate) fn tidy_paths(text: &str) -> String {
+    if !text.contains("/../") {
+        return text.to_string();
+    }
+    let fold = |word: &str| {
+        if !word.contains("/../") {
+            return word.to_string();
+        }
+        let mut parts: Vec<&str> = Vec::new();
+        for part in word.split('/') {
+            match parts.last() {
+                Some(&last) if part == ".." && last != ".." && !last.is_empty() => {
+                    parts.pop();
+                }
+                _ => parts.push(part),
+            }
+        }
+        parts.join("/")
+    };
+    text.split(' ').map(fold).collect::<Vec<_>>().join(" ")
+}
+
+/// The longest printed line shown whole; longer ones are cut with a count of the rest.
+const LONGEST_LINE: usize = 200;
+
+/// `line` cut to [`LONGEST_LINE`] characters, saying how many more there were.
+fn cut_line(line: &str) -> String {
+    let n = line.chars().count();
+    if n <= LONGEST_LINE {
+        return line.to_string();
+    }
+    let kept: String = line.chars().take(LONGEST_LINE).collect();
+    format!("{kept}{}", dim(&format!(" [... {} more characters on this line]", n - LONGEST_LINE)))
 }
 
 fn seconds(d: std::time::Duration) -> String {
@@ -98,7 +136,7 @@ pub(crate) fn property_failure(root: &Path, lesson: &str, p: &PropertyResult) ->
     verdict_body(&mut out, root, v);
     let printed = p.output.text.trim_end();
     if !printed.is_empty() {
-        let shown: String = printed.lines().take(20).collect::<Vec<_>>().join("\n");
+        let shown: String = printed.lines().take(20).map(cut_line).collect::<Vec<_>>().join("\n");
         let more = if printed.lines().count() > 20 || p.output.total > p.output.text.len() as u64 {
             format!("\n{}", dim(&format!("[... {} bytes printed in all]", p.output.total)))
         } else {
@@ -131,7 +169,7 @@ fn verdict_body(out: &mut String, root: &Path, v: &Verdict) {
     }
     for block in [&v.threads, &v.timeline] {
         if !block.trim().is_empty() {
-            let _ = writeln!(out, "\n{}", block.trim_end());
+            let _ = writeln!(out, "\n{}", tidy_paths(block.trim_end()));
         }
     }
     if !v.hint.is_empty() {
@@ -187,14 +225,16 @@ pub(crate) fn progress(course: &Course, progress: &Progress, current: Option<usi
         bar(done, total, 30)
     );
     for (i, l) in course.lessons.iter().enumerate() {
+        // Padded before colouring: escape codes would count toward the width.
+        let pad = |word: &str| format!("{word:<10}");
         let (mark, state) = if progress.passed.contains_key(&l.name) {
-            (green("✓"), green("passed"))
+            (green("✓"), green(&pad("passed")))
         } else if Some(i) == current {
-            (yellow("▶"), yellow("current"))
+            (yellow("▶"), yellow(&pad("current")))
         } else {
-            (dim("·"), dim("pending"))
+            (dim("·"), dim(&pad("pending")))
         };
-        let _ = writeln!(out, "  {mark} {:<16} {:<10} {}", l.name, state, l.title);
+        let _ = writeln!(out, "  {mark} {:<16} {state} {}", l.name, l.title);
     }
     out
 }
@@ -220,4 +260,26 @@ pub(crate) fn next_step(root: &Path, course: &Course, current: Option<usize>) ->
         bold(&format!("{CHECKER} watch")),
         bold(&format!("{CHECKER} hint {}", l.name)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_through_a_crate_directory_are_folded() {
+        assert_eq!(
+            tidy_paths("spawned at exercises/01_spawn/../../checker/suites/01_spawn.rs:175:29"),
+            "spawned at checker/suites/01_spawn.rs:175:29"
+        );
+        assert_eq!(tidy_paths("../x/y"), "../x/y");
+    }
+
+    #[test]
+    fn a_flood_line_is_cut_with_a_count() {
+        let line = "x".repeat(65_536);
+        let cut = cut_line(&line);
+        assert!(cut.len() < 400, "{}", cut.len());
+        assert!(cut.contains(&format!("{} more characters", 65_536 - LONGEST_LINE)), "{cut}");
+    }
 }

@@ -28,18 +28,15 @@ pub(crate) fn all(
     let lesson = |name: &str| course.lesson(name).cloned();
     let (spawn, wait_group) = (lesson("01_spawn")?, lesson(BUGGY_GO.0)?);
     let mut ws = scratch::Workspace::new(root, "screens").map_err(|e| e.to_string())?;
+    let stub = scratch::stub_request(root, &wait_group, &mut ws)?;
     let mut mutant = |(name, mutant): (&str, &str)| {
         let l = course.lesson(name)?;
         let patch = root.join(l.mutants()).join(format!("{mutant}.patch"));
         let krate = ws.add(mutant, l, Source::Patch(&patch), None)?;
         Ok::<_, String>(Request { lesson: l.clone(), krate })
     };
-    let requests = vec![
-        Request::solution(root, &spawn),
-        Request::exercise(root, &wait_group),
-        mutant(BUGGY_GO)?,
-        mutant(DEADLOCK)?,
-    ];
+    let requests =
+        vec![Request::solution(root, &spawn), stub, mutant(BUGGY_GO)?, mutant(DEADLOCK)?];
     ws.finish()?;
     let results = grading::grade_all(root, &requests, false, jobs);
     let [passed, stub, buggy, deadlock] = &results[..] else { unreachable!("four requests") };
@@ -70,7 +67,8 @@ pub(crate) fn all(
             render::next_step(root, course, current)
         ),
     );
-    screens.insert("check-stub".into(), show(stub, ("", "")));
+    let stub_tag = scratch::stub_tag(&wait_group);
+    screens.insert("check-stub".into(), show(stub, (&wait_group.name, &stub_tag)));
     screens.insert("deadlock".into(), show(deadlock, DEADLOCK));
     let failure = buggy.first_failure().ok_or("the buggy go passes its suite")?;
     let token = failure.outcome.verdict.as_ref().and_then(|v| v.token.clone()).ok_or("no token")?;

@@ -24,7 +24,15 @@ impl Session {
             eprintln!("{} {w}", yellow("note:"));
         }
         let jobs = std::thread::available_parallelism().map_or(2, usize::from);
-        Ok(Session { root, course, progress: loaded.progress, jobs })
+        let mut s = Session { root, course, progress: loaded.progress, jobs };
+        if loaded.rebuild {
+            // As the note says: every lesson is graded, so no passed lesson is lost and the
+            // next step named is right.
+            eprintln!("{}", term::dim("rebuilding progress: grading every lesson once ..."));
+            let lessons = s.course.lessons.clone();
+            s.grade_and_record(&lessons);
+        }
+        Ok(s)
     }
 
     pub(crate) fn save(&self) {

@@ -7,8 +7,9 @@
 //! ```
 //!
 //! `passed` records the checksum of the exercise's sources when it passed, so an edit after
-//! passing is regraded rather than trusted. A file that cannot be read is moved aside and
-//! rebuilt by grading; nothing in it is needed to keep the learner's code.
+//! passing is regraded rather than trusted. A file that cannot be read (or a directory in its
+//! place) is moved aside once and rebuilt by grading every lesson; nothing in it is needed to
+//! keep the learner's code.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -33,6 +34,8 @@ pub(crate) struct Progress {
 pub(crate) struct Loaded {
     pub(crate) progress: Progress,
     pub(crate) warning: Option<String>,
+    /// The file was unreadable and set aside: grade every lesson to rebuild it.
+    pub(crate) rebuild: bool,
 }
 
 impl Progress {
@@ -43,14 +46,17 @@ impl Progress {
     /// Reads the progress file; a missing file is a fresh start, a corrupt one is moved aside.
     pub(crate) fn load(root: &Path, course: &Course) -> Loaded {
         let path = Self::path(root);
-        let text = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(_) => return Loaded { progress: Progress::default(), warning: None },
+        let parsed = match std::fs::read(&path) {
+            Ok(bytes) => String::from_utf8(bytes)
+                .map_err(|_| "it is not text".to_string())
+                .and_then(|t| Self::parse(&t, course)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Loaded { progress: Progress::default(), warning: None, rebuild: false };
+            }
+            Err(_) if path.is_dir() => Err("it is a directory".to_string()),
+            Err(e) => Err(e.to_string()),
         };
-        match String::from_utf8(text)
-            .map_err(|_| "it is not text".to_string())
-            .and_then(|t| Self::parse(&t, course))
-        {
+        match parsed {
             Ok((progress, stale)) => {
                 let warning = (!stale.is_empty()).then(|| {
                     format!(
@@ -58,19 +64,29 @@ impl Progress {
                         stale.join(", ")
                     )
                 });
-                Loaded { progress, warning }
+                Loaded { progress, warning, rebuild: false }
             }
             Err(why) => {
-                let aside = path.with_extension("txt.corrupt");
-                let _ = std::fs::rename(&path, &aside);
-                Loaded {
-                    progress: Progress::default(),
-                    warning: Some(format!(
+                let aside = (0..)
+                    .map(|n| match n {
+                        0 => path.with_extension("txt.corrupt"),
+                        n => path.with_extension(format!("txt.corrupt.{n}")),
+                    })
+                    .find(|p| std::fs::symlink_metadata(p).is_err())
+                    .expect("some name is free");
+                let warning = match std::fs::rename(&path, &aside) {
+                    Ok(()) => format!(
                         "{PROGRESS} could not be read ({why}); it was moved to {} and your \
-                         progress is being rebuilt by grading. Your code is untouched.",
+                         progress is being rebuilt by grading every lesson. Your code is \
+                         untouched.",
                         aside.strip_prefix(root).unwrap_or(&aside).display()
-                    )),
-                }
+                    ),
+                    Err(e) => format!(
+                        "{PROGRESS} could not be read ({why}) nor moved aside ({e}): remove it \
+                         so that progress can be saved. Your code is untouched."
+                    ),
+                };
+                Loaded { progress: Progress::default(), warning: Some(warning), rebuild: true }
             }
         }
     }
@@ -140,11 +156,18 @@ pub(crate) fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        // Never leave the temporary file behind (say, when `path` is a directory).
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// The checksum of a crate's sources (`Cargo.toml` and everything under `src/`).
@@ -197,9 +220,39 @@ mod tests {
         write_atomic(&Progress::path(&dir), "format 1\npassed 01_spawn zzz\n").unwrap();
         let loaded = Progress::load(&dir, &course);
         assert_eq!(loaded.progress, Progress::default());
+        assert!(loaded.rebuild, "every lesson is graded to rebuild it");
         let warning = loaded.warning.unwrap();
         assert!(warning.contains("line 2 is not understood"), "{warning}");
         assert!(dir.join(".checker/progress.txt.corrupt").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_directory_in_place_of_the_file_is_reported_and_set_aside() {
+        let course = course();
+        let dir = std::env::temp_dir().join(format!("checker-dir-{}", std::process::id()));
+        std::fs::create_dir_all(Progress::path(&dir)).unwrap();
+        let loaded = Progress::load(&dir, &course);
+        assert!(loaded.rebuild);
+        assert!(loaded.warning.unwrap().contains("it is a directory"));
+        assert!(dir.join(".checker/progress.txt.corrupt").is_dir());
+        // Set aside once: the next load is a quiet fresh start, and saving works.
+        let again = Progress::load(&dir, &course);
+        assert!(again.warning.is_none() && !again.rebuild);
+        Progress::default().save(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_save_leaves_no_temporary_file() {
+        let dir = std::env::temp_dir().join(format!("checker-tmp-{}", std::process::id()));
+        std::fs::create_dir_all(Progress::path(&dir)).unwrap();
+        assert!(Progress::default().save(&dir).is_err());
+        let left: Vec<_> = std::fs::read_dir(dir.join(".checker"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["progress.txt"], "only the directory stays");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

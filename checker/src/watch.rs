@@ -9,6 +9,7 @@ use std::time::Duration;
 use notify::{RecursiveMode, Watcher as _};
 
 use crate::commands;
+use crate::registry::Lesson;
 use crate::render::{self, CHECKER};
 use crate::session::Session;
 use crate::term::{self, bold, dim, yellow};
@@ -138,10 +139,32 @@ fn spawn_stdin(tx: mpsc::Sender<Input>) {
     });
 }
 
-/// Grades the current lesson (and moves on while lessons pass).
+/// Lessons recorded as passed whose sources changed since: they are regraded first, even
+/// when every lesson passed, so a lesson broken again is never still shown as passed.
+fn edited_since_passing(s: &Session) -> Vec<Lesson> {
+    s.course
+        .lessons
+        .iter()
+        .filter(|l| s.progress.passed.contains_key(&l.name) && !s.still_passing(l))
+        .cloned()
+        .collect()
+}
+
+/// Grades every lesson edited since it passed, then the current lesson (and moves on while
+/// lessons pass).
 fn regrade(s: &mut Session) {
     if term::color() {
         print!("\x1b[2J\x1b[H");
+    }
+    for l in edited_since_passing(s) {
+        println!("{}", dim(&format!("grading {} (edited since it passed) ...", l.name)));
+        let g = s.grade_and_record(std::slice::from_ref(&l)).remove(0);
+        print!("{}", render::lesson_result(&s.root, &g));
+        if !g.passed() {
+            print!("{}", render::progress(&s.course, &s.progress, s.current()));
+            print!("{}", render::next_step(&s.root, &s.course, s.current()));
+            return;
+        }
     }
     while let Some(i) = s.current() {
         let l = s.course.lessons[i].clone();
@@ -159,4 +182,32 @@ fn regrade(s: &mut Session) {
 fn prompt(manual: bool) {
     let how = if manual { "press Enter to regrade" } else { "regrading on every save" };
     println!("\n{} {how} · h + Enter: hint · q + Enter: quit", bold("watch:"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Course;
+    use crate::state::{self, Progress};
+
+    #[test]
+    fn a_lesson_edited_after_every_lesson_passed_is_regraded() {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+        let course = Course::load(&repo).unwrap();
+        let root = std::env::temp_dir().join(format!("checker-watch-{}", std::process::id()));
+        let mut progress = Progress::default();
+        for l in &course.lessons {
+            let src = root.join(l.exercise()).join("src");
+            std::fs::create_dir_all(&src).unwrap();
+            std::fs::write(src.join("lib.rs"), "// solved\n").unwrap();
+            progress.passed.insert(l.name.clone(), state::source_sum(&root.join(l.exercise())));
+        }
+        let s = Session { root: root.clone(), course, progress, jobs: 1 };
+        assert!(s.current().is_none() && edited_since_passing(&s).is_empty());
+        let second = s.course.lessons[1].clone();
+        std::fs::write(root.join(second.exercise()).join("src/lib.rs"), "// broken\n").unwrap();
+        let edited: Vec<String> = edited_since_passing(&s).into_iter().map(|l| l.name).collect();
+        assert_eq!(edited, [second.name]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
