@@ -48,6 +48,7 @@
 //! | `select { case v := <-a: ... case b <- x: ... default: ... }` | [`select! { recv(a) -> v => ..., send(b, x) => ..., default => ... }`](select) |
 //! | `sync.WaitGroup`, `wg.Go(f)` | [`sync::WaitGroup`], [`WaitGroup::go`](sync::WaitGroup::go) |
 //! | `sync.Mutex`, `sync.RWMutex`, `sync.Once` | [`sync::Mutex<T>`](sync::Mutex), [`sync::RwLock<T>`](sync::RwLock), [`sync::Once`] |
+//! | `sync/atomic`: `atomic.Int64`, `atomic.Bool`, ... | [`sync::atomic`]: [`AtomicI64`](sync::atomic::AtomicI64), [`AtomicBool`](sync::atomic::AtomicBool), ... (each operation a scheduling point under [`sim`]) |
 //! | `context.WithCancel`, `WithTimeout`, `ctx.Done()`, `ctx.Err()` | [`context::with_cancel`], [`context::with_timeout`], [`Context::done`](context::Context::done), [`Context::err`](context::Context::err) |
 //! | `time.Now()`, `time.Sleep(d)` | [`time::now()`], [`time::sleep(d)`](time::sleep) |
 //! | `time.After(d)`, `time.NewTimer`, `time.NewTicker` | [`time::after`], [`time::Timer`], [`time::Ticker`] |

@@ -8,6 +8,7 @@
 //! | `var mu sync.Mutex`; `mu.Lock(); defer mu.Unlock()` | `let m = Mutex::new(data)`; `let guard = m.lock();` (unlocks on drop) |
 //! | `sync.RWMutex`: `RLock`, `Lock` | [`RwLock::read`], [`RwLock::write`] |
 //! | `once.Do(f)` | [`Once::call_once`] |
+//! | `sync/atomic`: `atomic.Int64`, `atomic.Bool`, ... | [`atomic`]: [`AtomicI64`](atomic::AtomicI64), [`AtomicBool`](atomic::AtomicBool), ... |
 //!
 //! Every blocking call parks the green thread (never the OS thread) and is a scheduling
 //! point, so the deterministic executor explores the interleavings around it. Locks keep their
@@ -17,6 +18,7 @@
 //! they block the OS thread that runs every green thread of the run, so the holder can never
 //! run again and the watchdog ends the program.
 
+pub mod atomic;
 mod lock;
 mod mutex;
 mod mutex_par;
