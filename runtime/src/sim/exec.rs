@@ -175,19 +175,7 @@ impl Sim {
         if self.teardown.get() {
             return;
         }
-        let switch = {
-            let mut st = self.state.borrow_mut();
-            let me = st.current;
-            if st.failure.is_some() {
-                true
-            } else {
-                let next = st.decide().expect("the running thread is runnable");
-                if next != me {
-                    st.next = Some(next);
-                }
-                next != me
-            }
-        };
+        let switch = self.state.borrow_mut().must_switch();
         if switch {
             self.suspend();
         }
@@ -313,15 +301,7 @@ impl Executor for Sim {
             let me = st.current;
             st.threads[me].last_point = at;
             st.event(me, op, object, at);
-            if st.failure.is_some() {
-                true
-            } else {
-                let next = st.decide().expect("the running thread is runnable");
-                if next != me {
-                    st.next = Some(next);
-                }
-                next != me
-            }
+            st.must_switch()
         };
         if switch {
             self.suspend();

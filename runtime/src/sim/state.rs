@@ -224,6 +224,21 @@ impl State {
         }
     }
 
+    /// The scheduling decision after the running thread's event: whether it must give way,
+    /// because the run failed or because the scheduler picked another thread (kept in `next`).
+    #[inline]
+    pub(crate) fn must_switch(&mut self) -> bool {
+        if self.failure.is_some() {
+            return true;
+        }
+        let me = self.current;
+        let next = self.decide().expect("the running thread is runnable");
+        if next != me {
+            self.next = Some(next);
+        }
+        next != me
+    }
+
     /// Chooses the next thread among the runnable ones; `None` if there is none.
     pub(crate) fn decide(&mut self) -> Option<usize> {
         if self.runq.is_empty() {
