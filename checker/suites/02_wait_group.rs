@@ -22,6 +22,29 @@ fn longest(delays: &[u64]) -> Duration {
 }
 
 /// Names for the services of `fetch_all`, the articles' first.
+/// One `wg.go` per job `(d, fails)`: it sleeps `d` × 100 ms, counts itself in `ended`, then
+/// panics if the job fails and otherwise returns its index.
+fn go_jobs(
+    wg: &WaitGroup,
+    jobs: &[(u64, bool)],
+    ended: &Arc<AtomicUsize>,
+) -> Vec<gort::sched::JoinHandle<usize>> {
+    jobs.iter()
+        .enumerate()
+        .map(|(i, &(d, fails))| {
+            let ended = ended.clone();
+            wg.go(move || {
+                time::sleep(ms(d * 100));
+                ended.fetch_add(1, Ordering::SeqCst);
+                if fails {
+                    panic!("job {i} failed");
+                }
+                i
+            })
+        })
+        .collect()
+}
+
 const NAMES: [&str; 6] = ["users", "orders", "inventory", "profile", "preferences", "cart"];
 
 fn main() {
@@ -222,20 +245,7 @@ fn main() {
                 |jobs: &Vec<(u64, bool)>| {
                     let wg = WaitGroup::new();
                     let ended = Arc::new(AtomicUsize::new(0));
-                    let handles: Vec<_> = jobs
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &(d, fails))| {
-                            let ended = ended.clone();
-                            wg.go(move || {
-                                time::sleep(ms(d * 100));
-                                ended.fetch_add(1, Ordering::SeqCst);
-                                if fails {
-                                    panic!("job {i} failed");
-                                }
-                            })
-                        })
-                        .collect();
+                    let handles = go_jobs(&wg, jobs, &ended);
                     // Every thread has started by now, and every f is sleeping.
                     time::sleep(ms(10));
                     wg.wait();
@@ -270,21 +280,7 @@ fn main() {
                 |jobs: &Vec<(u64, bool)>| {
                     let wg = WaitGroup::new();
                     let ended = Arc::new(AtomicUsize::new(0));
-                    let handles: Vec<_> = jobs
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &(d, fails))| {
-                            let ended = ended.clone();
-                            wg.go(move || {
-                                time::sleep(ms(d * 100));
-                                ended.fetch_add(1, Ordering::SeqCst);
-                                if fails {
-                                    panic!("job {i} failed");
-                                }
-                                i
-                            })
-                        })
-                        .collect();
+                    let handles = go_jobs(&wg, jobs, &ended);
                     wg.wait();
                     let n = jobs.len();
                     let ended = ended.load(Ordering::SeqCst);
